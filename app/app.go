@@ -1,0 +1,244 @@
+// Package app is the composition root: it turns a config.Config into a
+// running instance (store, Redis, queue, service, HTTP routes, workers).
+// cmd/practica and the test rig both build instances through it, so tests
+// run exactly the wiring that production runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/practica-social/practica/config"
+	"github.com/practica-social/practica/federation"
+	"github.com/practica-social/practica/service"
+	"github.com/practica-social/practica/store"
+	"github.com/practica-social/practica/tasks"
+	"github.com/practica-social/practica/web"
+)
+
+// Version is this build's version, shown in NodeInfo and User-Agent.
+const Version = "0.1.0"
+
+// Options are what a caller may set beyond the configuration.
+type Options struct {
+	Config config.Config
+	Log    *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Network overrides name resolution and ports for test rigs that run
+	// several instances on loopback under host names. Nil in production.
+	Network *NetworkOverride
+	// WithoutRedis skips Redis for commands that only touch the database
+	// (migrate, admin): they must work while Redis is down.
+	WithoutRedis bool
+}
+
+// NetworkOverride lets a test rig route host names to loopback listeners.
+type NetworkOverride struct {
+	Resolve      func(ctx context.Context, host string) ([]netip.Addr, error)
+	PortOverride func(hostport string) (string, bool)
+}
+
+// Instance is one running Practica: everything web and worker processes
+// share. Close releases it.
+type Instance struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	Redis   redis.UniversalClient
+	Queue   *asynq.Client
+	Service *service.Service
+	Echo    *echo.Echo
+	Metrics *prometheus.Registry
+
+	mini    *miniredis.Miniredis
+	closers []func() error
+}
+
+// New opens the database (and migrates it), connects to Redis (starting an
+// embedded one when none is configured) and builds the HTTP routes.
+func New(ctx context.Context, o Options) (*Instance, error) {
+	cfg := o.Config
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	inst := &Instance{Config: cfg, Log: log, Metrics: prometheus.NewRegistry()}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = inst.Close()
+		}
+	}()
+
+	dsn := cfg.DatabaseURL
+	if cfg.DatabaseDialect() == store.DialectSQLite {
+		dsn = cfg.SQLitePath()
+	}
+	st, err := store.Open(ctx, cfg.DatabaseDialect(), dsn, store.Options{})
+	if err != nil {
+		return nil, &config.Error{Setting: "PRACTICA_DATABASE_URL", Problem: "cannot use the database: " + oneLine(err)}
+	}
+	inst.Store = st
+	inst.closers = append(inst.closers, st.Close)
+	if err := st.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("app: migrate: %w", err)
+	}
+
+	if !o.WithoutRedis {
+		if err := inst.connectRedis(ctx); err != nil {
+			return nil, err
+		}
+		inst.Queue = asynq.NewClientFromRedisClient(inst.Redis)
+		inst.closers = append(inst.closers, inst.Queue.Close)
+	}
+
+	inst.Service = service.New(service.Deps{
+		Store: st, URLs: service.NewURLs(cfg.BaseURL()), InstanceName: cfg.InstanceName, Now: o.Now, Log: log,
+	})
+	if _, err := inst.Service.InstanceActor(ctx); err != nil {
+		return nil, fmt.Errorf("app: instance actor: %w", err)
+	}
+	if err := inst.buildHTTP(); err != nil {
+		return nil, err
+	}
+	ok = true
+	return inst, nil
+}
+
+// connectRedis connects to the configured Redis or starts an embedded one.
+func (inst *Instance) connectRedis(ctx context.Context) error {
+	url := inst.Config.RedisURL
+	if inst.Config.EmbeddedRedis() {
+		m, err := miniredis.Run()
+		if err != nil {
+			return fmt.Errorf("app: start embedded redis: %w", err)
+		}
+		inst.mini = m
+		inst.closers = append(inst.closers, func() error { m.Close(); return nil })
+		url = "redis://" + m.Addr()
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return &config.Error{Setting: "PRACTICA_REDIS_URL", Problem: oneLine(err)}
+	}
+	rdb := redis.NewClient(opt)
+	inst.Redis = rdb
+	inst.closers = append(inst.closers, rdb.Close)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		return &config.Error{Setting: "PRACTICA_REDIS_URL", Problem: "cannot reach Redis: " + oneLine(err)}
+	}
+	return nil
+}
+
+// buildHTTP assembles the Echo router: middleware, health, metrics,
+// federation endpoints and pages, with one central error handler.
+func (inst *Instance) buildHTTP() error {
+	pages, err := web.New(inst.Service)
+	if err != nil {
+		return err
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = errorHandler(inst.Log, pages)
+	e.Use(recoverMiddleware(inst.Log))
+	e.Use(newHTTPMetrics(inst.Metrics).middleware)
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/readyz", inst.readyz)
+	e.GET("/metrics", metricsHandler(inst.Metrics))
+	federation.NewHandlers(federation.Deps{
+		Service: inst.Service,
+		Pages:   pages,
+		Software: federation.Software{
+			Name: "practica", Version: Version,
+			Repository: "https://github.com/practica-social/practica",
+			Homepage:   "https://github.com/practica-social/practica",
+		},
+	}).Register(e)
+	pages.Register(e)
+	inst.Echo = e
+	return nil
+}
+
+// readyz reports whether the database and Redis answer.
+func (inst *Instance) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	status := map[string]string{"database": "ok", "redis": "ok"}
+	code := http.StatusOK
+	if err := inst.Store.Ping(ctx); err != nil {
+		status["database"], code = "unavailable", http.StatusServiceUnavailable
+	}
+	if err := inst.Redis.Ping(ctx).Err(); err != nil {
+		status["redis"], code = "unavailable", http.StatusServiceUnavailable
+	}
+	return c.JSON(code, status)
+}
+
+// Serve runs the HTTP server on l until ctx ends, then shuts down
+// gracefully within the configured timeout.
+func (inst *Instance) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           inst.Echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(inst.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("app: http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inst.Config.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("app: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// NewWorkerServer builds the asynq server that runs background tasks.
+func (inst *Instance) NewWorkerServer() *asynq.Server {
+	return asynq.NewServerFromRedisClient(inst.Redis, asynq.Config{
+		Concurrency:     inst.Config.WorkerConcurrency,
+		Queues:          tasks.Queues(inst.Config.QueuePrefix),
+		ShutdownTimeout: inst.Config.ShutdownTimeout,
+		Logger:          asynqLogger{inst.Log},
+		LogLevel:        asynq.WarnLevel,
+	})
+}
+
+// Close releases everything New opened, in reverse order.
+func (inst *Instance) Close() error {
+	var errs []error
+	for i := len(inst.closers) - 1; i >= 0; i-- {
+		if err := inst.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	inst.closers = nil
+	return errors.Join(errs...)
+}

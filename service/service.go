@@ -1,0 +1,78 @@
+// Package service holds every domain rule of Practica: accounts,
+// communities, membership, posting, and (later) moderation, bridging,
+// linking and the practice. The web UI, the JSON API, the federation inbox
+// and the workers all call the same methods. It never imports Echo.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/practica-social/practica/store"
+)
+
+// Deps are what the service needs from the outside world.
+type Deps struct {
+	Store *store.Store
+	URLs  URLs
+	// InstanceName is shown in NodeInfo and pages.
+	InstanceName string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Service is the domain layer of one instance.
+type Service struct {
+	store        *store.Store
+	urls         URLs
+	instanceName string
+	now          func() time.Time
+	log          *slog.Logger
+}
+
+// New builds the service.
+func New(d Deps) *Service {
+	s := &Service{store: d.Store, urls: d.URLs, instanceName: d.InstanceName, now: d.Now, log: d.Log}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// URLs returns the instance's URL scheme.
+func (s *Service) URLs() URLs { return s.urls }
+
+// InstanceName is the human name of the instance.
+func (s *Service) InstanceName() string { return s.instanceName }
+
+// Ready checks that the database answers.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return &Error{Kind: KindUnavailable, Message: "database unavailable", Err: err}
+	}
+	return nil
+}
+
+// storeErr maps a store error to a service error: absence to what's "not
+// found", clashes to conflict, an unreachable database to unavailable.
+func storeErr(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Kind: KindNotFound, Message: what + " not found", Err: err}
+	case errors.Is(err, store.ErrConflict):
+		return &Error{Kind: KindConflict, Message: what + " already exists", Err: err}
+	case store.IsUnavailable(err):
+		return &Error{Kind: KindUnavailable, Message: "the database is unavailable; try again shortly", Err: err}
+	default:
+		return fmt.Errorf("service: %s: %w", what, err)
+	}
+}

@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/practica-social/practica/models"
+)
+
+// CreateActivity inserts an activity. ErrConflict when its IRI exists.
+func (s *Store) CreateActivity(ctx context.Context, a *models.Activity) error {
+	return translate(s.conn(ctx).Create(a).Error, "create activity "+a.IRI)
+}
+
+// GetActivity returns an activity by row id.
+func (s *Store) GetActivity(ctx context.Context, id int64) (*models.Activity, error) {
+	var a models.Activity
+	if err := s.conn(ctx).First(&a, id).Error; err != nil {
+		return nil, translate(err, fmt.Sprintf("get activity %d", id))
+	}
+	return &a, nil
+}
+
+// GetActivityByIRI returns an activity by its id.
+func (s *Store) GetActivityByIRI(ctx context.Context, iri string) (*models.Activity, error) {
+	var a models.Activity
+	if err := s.conn(ctx).Where("iri = ?", iri).First(&a).Error; err != nil {
+		return nil, translate(err, "get activity "+iri)
+	}
+	return &a, nil
+}
+
+// OutboxPage lists an actor's outbox activities newest first, before the
+// cursor (a row id; 0 for the newest), limited to the given audiences.
+func (s *Store) OutboxPage(ctx context.Context, actorID int64, audiences []models.Audience, before int64, limit int) ([]models.Activity, error) {
+	var as []models.Activity
+	q := s.conn(ctx).Where("actor_id = ? AND in_outbox = ? AND audience IN ?", actorID, true, audiences)
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	err := q.Order("id DESC").Limit(limit).Find(&as).Error
+	return as, translate(err, fmt.Sprintf("outbox of actor %d", actorID))
+}
+
+// CountOutbox counts an actor's outbox activities in the given audiences.
+func (s *Store) CountOutbox(ctx context.Context, actorID int64, audiences []models.Audience) (int64, error) {
+	var n int64
+	err := s.conn(ctx).Model(&models.Activity{}).
+		Where("actor_id = ? AND in_outbox = ? AND audience IN ?", actorID, true, audiences).Count(&n).Error
+	return n, translate(err, fmt.Sprintf("count outbox of actor %d", actorID))
+}

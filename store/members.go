@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/practica-social/practica/models"
+)
+
+// PutMember inserts a membership or, when the (community, actor) pair
+// exists, updates its role, state and follow id.
+func (s *Store) PutMember(ctx context.Context, m *models.Member) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		existing, err := s.GetMember(ctx, m.CommunityID, m.ActorID)
+		switch {
+		case err == nil:
+			m.ID = existing.ID
+			m.CreatedAt = existing.CreatedAt
+			return translate(s.conn(ctx).Model(&models.Member{ID: existing.ID}).
+				Select("role", "state", "follow_iri", "updated_at").Updates(m).Error, "update member")
+		case isNotFound(err):
+			return translate(s.conn(ctx).Omit("Actor").Create(m).Error, "create member")
+		default:
+			return err
+		}
+	})
+}
+
+// GetMember returns an actor's membership of a community.
+func (s *Store) GetMember(ctx context.Context, communityID, actorID int64) (*models.Member, error) {
+	var m models.Member
+	err := s.conn(ctx).Where("community_id = ? AND actor_id = ?", communityID, actorID).First(&m).Error
+	if err != nil {
+		return nil, translate(err, fmt.Sprintf("get member %d of community %d", actorID, communityID))
+	}
+	return &m, nil
+}
+
+// DeleteMember removes a membership; absent is not an error.
+func (s *Store) DeleteMember(ctx context.Context, communityID, actorID int64) error {
+	err := s.conn(ctx).Where("community_id = ? AND actor_id = ?", communityID, actorID).Delete(&models.Member{}).Error
+	return translate(err, fmt.Sprintf("delete member %d of community %d", actorID, communityID))
+}
+
+// MemberPage lists accepted members of a community in id order after the
+// cursor (a member row id; 0 for the start), with their actors.
+func (s *Store) MemberPage(ctx context.Context, communityID int64, roles []models.Role, after int64, limit int) ([]models.Member, error) {
+	var ms []models.Member
+	q := s.conn(ctx).Preload("Actor").
+		Where("community_id = ? AND state = ? AND id > ?", communityID, models.MemberAccepted, after)
+	if len(roles) > 0 {
+		q = q.Where("role IN ?", roles)
+	}
+	err := q.Order("id").Limit(limit).Find(&ms).Error
+	return ms, translate(err, fmt.Sprintf("list members of community %d", communityID))
+}
+
+// CountMembers counts accepted members of a community.
+func (s *Store) CountMembers(ctx context.Context, communityID int64) (int64, error) {
+	var n int64
+	err := s.conn(ctx).Model(&models.Member{}).
+		Where("community_id = ? AND state = ?", communityID, models.MemberAccepted).Count(&n).Error
+	return n, translate(err, fmt.Sprintf("count members of community %d", communityID))
+}
+
+// IsMember reports whether the actor is an accepted member of the community.
+func (s *Store) IsMember(ctx context.Context, communityID, actorID int64) (bool, error) {
+	var n int64
+	err := s.conn(ctx).Model(&models.Member{}).
+		Where("community_id = ? AND actor_id = ? AND state = ?", communityID, actorID, models.MemberAccepted).Count(&n).Error
+	return n > 0, translate(err, "is member")
+}
+
+// MemberInboxes returns the distinct inboxes to deliver a community's
+// activities to: each remote member's shared inbox when it has one, else its
+// own inbox. Local members need no delivery.
+func (s *Store) MemberInboxes(ctx context.Context, communityID int64) ([]string, error) {
+	var inboxes []string
+	err := s.conn(ctx).Model(&models.Member{}).
+		Joins("JOIN actors ON actors.id = members.actor_id").
+		Where("members.community_id = ? AND members.state = ? AND actors.local = ? AND actors.gone_at IS NULL", communityID, models.MemberAccepted, false).
+		Distinct().
+		Pluck("CASE WHEN actors.shared_inbox_url <> '' THEN actors.shared_inbox_url ELSE actors.inbox_url END", &inboxes).Error
+	return inboxes, translate(err, fmt.Sprintf("member inboxes of community %d", communityID))
+}

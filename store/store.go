@@ -1,0 +1,192 @@
+// Package store is the only code that touches *gorm.DB. Its methods take a
+// context first, return models, and report absence and uniqueness clashes as
+// the sentinel errors ErrNotFound and ErrConflict. A transaction started by
+// WithTx travels in the context, so every method joins it.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write clashes with a unique constraint.
+var ErrConflict = errors.New("conflict")
+
+// Dialects the store supports.
+const (
+	DialectPostgres = "postgres"
+	DialectSQLite   = "sqlite"
+)
+
+// Store is the database of one instance.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+}
+
+// Options tune how the database is opened.
+type Options struct {
+	// MaxOpenConns bounds the Postgres pool; SQLite always uses one writer.
+	MaxOpenConns int
+	// Logger receives GORM's slow-query and error logs; nil silences them.
+	Logger logger.Interface
+}
+
+// Open connects to the database: dialect "postgres" with a postgres:// URL,
+// or "sqlite" with a file path. It does not migrate.
+func Open(ctx context.Context, dialect, dsn string, opts Options) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                                   opts.Logger,
+		TranslateError:                           true,
+		DisableForeignKeyConstraintWhenMigrating: false,
+		NowFunc:                                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = logger.Discard
+	}
+	var dial gorm.Dialector
+	switch dialect {
+	case DialectPostgres:
+		dial = postgres.New(postgres.Config{DSN: dsn})
+	case DialectSQLite:
+		if dir := filepath.Dir(dsn); dir != "" && dsn != ":memory:" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("store: create data directory %s: %w", dir, err)
+			}
+		}
+		dial = sqlite.Open(sqliteDSN(dsn))
+	default:
+		return nil, fmt.Errorf("store: unsupported dialect %q", dialect)
+	}
+	db, err := gorm.Open(dial, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: pool: %w", err)
+	}
+	if dialect == DialectSQLite {
+		// One connection: SQLite has one writer, and a single connection
+		// turns "database is locked" races into orderly waiting.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		n := opts.MaxOpenConns
+		if n <= 0 {
+			n = 20
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	s := &Store{db: db, dialect: dialect}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.Ping(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func sqliteDSN(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+}
+
+// Dialect names the database in use.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close releases the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+type txKey struct{}
+
+// WithTx runs fn in one transaction. Store methods called with the context
+// fn receives join it. A nested WithTx joins the outer transaction.
+func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// conn is the handle every method uses: the context's transaction, if any.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return s.db.WithContext(ctx)
+}
+
+// translate maps GORM's errors to the store's sentinels, wrapping with what.
+func translate(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey), isUniqueViolation(err):
+		return fmt.Errorf("store: %s: %w", what, ErrConflict)
+	default:
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+}
+
+// isUniqueViolation catches the SQLite driver's message, which GORM's
+// glebarez translator does not always map.
+func isUniqueViolation(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
+
+// IsUnavailable reports whether err looks like the database being down or
+// unreachable, which callers answer with 503 rather than 500.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "SQLSTATE 57P", "SQLSTATE 08", "the database system is", "database is closed", "i/o timeout", "failed to connect", "unexpected EOF"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
