@@ -73,6 +73,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.GET("/actor/following", h.Following)
 	e.GET("/c/:name/moderators", h.Moderators)
 	e.GET("/c/:name/featured", h.Featured)
+	e.GET("/objects/:id", h.Object)
+	e.GET("/activities/:id", h.Activity)
 }
 
 // negotiate serves ActivityStreams JSON-LD to peers and HTML to browsers

@@ -52,10 +52,11 @@ func seed(t *testing.T, inst *testrig.Instance) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := inst.Service.CreateAccount(ctx, service.NewAccount{Username: "shared", Email: "shared@example.org", Password: "correct horse"}); err != nil {
+	owner, err := inst.Service.CreateAccount(ctx, service.NewAccount{Username: "shared", Email: "shared@example.org", Password: "correct horse"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := inst.Service.CreateCommunity(ctx, service.NewCommunity{Handle: "shared", Name: "Shared name", Visibility: models.VisibilityMembers, JoinPolicy: models.JoinApproval}); err != nil {
+	if _, err := inst.Service.CreateCommunity(ctx, service.NewCommunity{Handle: "shared", Name: "Shared name", Visibility: models.VisibilityMembers, JoinPolicy: models.JoinApproval, OwnerID: owner.ActorID}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -180,17 +181,17 @@ func TestWebFingerRefusals(t *testing.T) {
 	inst := n.Start(t, "org-a.test")
 	seed(t, inst)
 	cases := map[string]int{
-		"":                             400,
-		"acct:":                        400,
-		"acct:nobody":                  400,
-		"acct:@org-a.test":             400,
-		"acct:alice@":                  400,
-		"acct:a/b@org-a.test":          400,
-		"acct:nobody@org-a.test":       404,
-		"acct:alice@victim.example":    404, // another host's names are not ours to answer
-		"acct:alice@xn--org-a.test":    400,
-		"http://org-a.test/u/nobody":   404,
-		"http://org-a.test/elsewhere":  404,
+		"":                            400,
+		"acct:":                       400,
+		"acct:nobody":                 400,
+		"acct:@org-a.test":            400,
+		"acct:alice@":                 400,
+		"acct:a/b@org-a.test":         400,
+		"acct:nobody@org-a.test":      404,
+		"acct:alice@victim.example":   404, // another host's names are not ours to answer
+		"acct:alice@xn--org-a.test":   400,
+		"http://org-a.test/u/nobody":  404,
+		"http://org-a.test/elsewhere": 404,
 		"acct:" + strings.Repeat("a", 2000) + "@org-a.test": 400,
 	}
 	for res, want := range cases {
@@ -215,12 +216,12 @@ func TestHostMetaPointsAtWebFinger(t *testing.T) {
 
 func TestParseResource(t *testing.T) {
 	for in, want := range map[string]string{
-		"acct:Bob@Example.ORG":       "Bob example.org",
-		"bob@bücher.example":         "bob xn--bcher-kva.example",
-		"acct:bob@example.org.":      "bob example.org",
-		"acct:bob@localhost:8080":    "bob localhost:8080",
-		"acct:host:1@host:1":         "host:1 host:1",
-		"https://example.org/u/bob":  "/u/bob example.org",
+		"acct:Bob@Example.ORG":      "Bob example.org",
+		"bob@bücher.example":        "bob xn--bcher-kva.example",
+		"acct:bob@example.org.":     "bob example.org",
+		"acct:bob@localhost:8080":   "bob localhost:8080",
+		"acct:host:1@host:1":        "host:1 host:1",
+		"https://example.org/u/bob": "/u/bob example.org",
 	} {
 		u, h, _, err := federation.ParseResource(in)
 		if err != nil || u+" "+h != want {

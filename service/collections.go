@@ -154,3 +154,36 @@ func (s *Service) Usage(ctx context.Context) (Usage, error) {
 	}
 	return u, nil
 }
+
+// ActivityByIRI returns a local activity as v may see it: public ones to
+// anyone; members-only ones to the community's insiders; direct ones
+// (Follow, Accept …) to their actor only. Others get "not found".
+func (s *Service) ActivityByIRI(ctx context.Context, iri string, v Viewer) (*models.Activity, error) {
+	a, err := s.store.GetActivityByIRI(ctx, iri)
+	if err != nil {
+		return nil, storeErr(err, "activity")
+	}
+	if !a.Local {
+		return nil, NotFound("activity")
+	}
+	switch a.Audience {
+	case models.AudiencePublic:
+		return a, nil
+	case models.AudienceMembers:
+		if a.CommunityID != nil {
+			c, err := s.store.GetCommunity(ctx, *a.CommunityID)
+			if err != nil {
+				return nil, storeErr(err, "activity")
+			}
+			if ok, err := s.IsInsider(ctx, c, v); err != nil {
+				return nil, err
+			} else if ok {
+				return a, nil
+			}
+		}
+	}
+	if v.ActorID != 0 && v.ActorID == a.ActorID {
+		return a, nil
+	}
+	return nil, NotFound("activity")
+}

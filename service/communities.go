@@ -142,3 +142,51 @@ func (s *Service) ListLocalCommunities(ctx context.Context, limit int) ([]models
 	cs, err := s.store.ListLocalCommunities(ctx, limit)
 	return cs, storeErr(err, "communities")
 }
+
+// CommunityByActorIRI returns the community (local, or remote and known)
+// whose Group actor has the given id.
+func (s *Service) CommunityByActorIRI(ctx context.Context, iri string) (*models.Community, error) {
+	a, err := s.store.GetActorByIRI(ctx, iri)
+	if err != nil {
+		return nil, storeErr(err, "community")
+	}
+	if a.Type != models.ActorGroup {
+		return nil, NotFound("community")
+	}
+	c, err := s.store.GetCommunityByActorID(ctx, a.ID)
+	return c, storeErr(err, "community")
+}
+
+// EnsureRemoteCommunity records a remote Group actor as a community we know
+// of, so that local people can join it and its posts have a home.
+func (s *Service) EnsureRemoteCommunity(ctx context.Context, group *models.Actor) (*models.Community, error) {
+	if group.Local || group.Type != models.ActorGroup {
+		return nil, Invalid("not a remote community")
+	}
+	c, err := s.store.GetCommunityByActorID(ctx, group.ID)
+	if err == nil {
+		return c, nil
+	}
+	c = &models.Community{
+		ActorID: group.ID, Local: false, Topics: []string{}, Visibility: models.VisibilityPublic,
+		JoinPolicy: models.JoinOpen,
+	}
+	if group.ManuallyApprovesFollowers {
+		c.JoinPolicy = models.JoinApproval
+	}
+	if err := s.store.CreateCommunity(ctx, c); err != nil {
+		if existing, gerr := s.store.GetCommunityByActorID(ctx, group.ID); gerr == nil {
+			return existing, nil
+		}
+		return nil, storeErr(err, "community")
+	}
+	c.Actor = group
+	return c, nil
+}
+
+// LocalMembersFollow reports whether any local person follows a remote
+// community: only then do we take its announcements.
+func (s *Service) LocalMembersFollow(ctx context.Context, c *models.Community) (bool, error) {
+	ids, err := s.store.LocalFollowersOf(ctx, c.ActorID)
+	return len(ids) > 0, storeErr(err, "followers")
+}

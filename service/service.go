@@ -20,6 +20,8 @@ type Deps struct {
 	URLs  URLs
 	// InstanceName is shown in NodeInfo and pages.
 	InstanceName string
+	// Dispatch wakes the workers; nil in commands that run none (admin).
+	Dispatch Dispatcher
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
@@ -30,13 +32,14 @@ type Service struct {
 	store        *store.Store
 	urls         URLs
 	instanceName string
+	dispatch     Dispatcher
 	now          func() time.Time
 	log          *slog.Logger
 }
 
 // New builds the service.
 func New(d Deps) *Service {
-	s := &Service{store: d.Store, urls: d.URLs, instanceName: d.InstanceName, now: d.Now, log: d.Log}
+	s := &Service{store: d.Store, urls: d.URLs, instanceName: d.InstanceName, dispatch: d.Dispatch, now: d.Now, log: d.Log}
 	if s.now == nil {
 		s.now = time.Now
 	}

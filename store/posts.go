@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/practica-social/practica/models"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // CreatePost inserts a post. ErrConflict when its IRI exists.
@@ -40,4 +43,125 @@ func (s *Store) CountLocalPosts(ctx context.Context, audiences []models.Audience
 	}
 	err := q.Count(&n).Error
 	return n, translate(err, "count local posts")
+}
+
+// GetPost returns a post by row id, with its author.
+func (s *Store) GetPost(ctx context.Context, id int64) (*models.Post, error) {
+	var p models.Post
+	if err := s.conn(ctx).Preload("Author").First(&p, id).Error; err != nil {
+		return nil, translate(err, fmt.Sprintf("get post %d", id))
+	}
+	return &p, nil
+}
+
+// UpdatePostContent saves an edit of a post's title and content.
+func (s *Store) UpdatePostContent(ctx context.Context, p *models.Post) error {
+	err := s.conn(ctx).Model(&models.Post{ID: p.ID}).
+		Select("title", "content", "source", "sensitive", "edited_at", "updated_at").Updates(p).Error
+	return translate(err, fmt.Sprintf("update post %d", p.ID))
+}
+
+// TombstonePost marks a post deleted, blanks its content, and remembers its
+// id so a late Create is dropped.
+func (s *Store) TombstonePost(ctx context.Context, p *models.Post, at time.Time) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		err := s.conn(ctx).Model(&models.Post{ID: p.ID}).
+			Updates(map[string]any{"deleted_at": at, "content": "", "source": "", "title": "", "featured_at": nil}).Error
+		if err != nil {
+			return translate(err, fmt.Sprintf("tombstone post %d", p.ID))
+		}
+		if p.ThreadID != nil {
+			if err := s.conn(ctx).Model(&models.Post{}).Where("id = ? AND reply_count > 0", *p.ThreadID).
+				UpdateColumn("reply_count", gorm.Expr("reply_count - 1")).Error; err != nil {
+				return translate(err, "decrement replies")
+			}
+		}
+		return s.PutTombstone(ctx, p.IRI, p.Type, at)
+	})
+}
+
+// PutTombstone remembers that iri was deleted.
+func (s *Store) PutTombstone(ctx context.Context, iri, formerType string, at time.Time) error {
+	err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&models.Tombstone{IRI: iri, FormerType: formerType, DeletedAt: at}).Error
+	return translate(err, "put tombstone "+iri)
+}
+
+// IsTombstoned reports whether iri was deleted.
+func (s *Store) IsTombstoned(ctx context.Context, iri string) (bool, error) {
+	var n int64
+	err := s.conn(ctx).Model(&models.Tombstone{}).Where("iri = ?", iri).Count(&n).Error
+	return n > 0, translate(err, "tombstone "+iri)
+}
+
+// IncrementReplies counts a new reply on its thread.
+func (s *Store) IncrementReplies(ctx context.Context, threadID int64) error {
+	err := s.conn(ctx).Model(&models.Post{}).Where("id = ?", threadID).
+		UpdateColumn("reply_count", gorm.Expr("reply_count + 1")).Error
+	return translate(err, fmt.Sprintf("increment replies of %d", threadID))
+}
+
+// ThreadPage lists a community's live threads, newest first, before the
+// cursor (a post id; 0 for the newest), in the audiences given.
+func (s *Store) ThreadPage(ctx context.Context, communityID int64, audiences []models.Audience, before int64, limit int) ([]models.Post, error) {
+	var ps []models.Post
+	q := s.conn(ctx).Preload("Author").
+		Where("community_id = ? AND thread_id IS NULL AND deleted_at IS NULL AND audience IN ?", communityID, audiences)
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	err := q.Order("id DESC").Limit(limit).Find(&ps).Error
+	return ps, translate(err, fmt.Sprintf("threads of community %d", communityID))
+}
+
+// Replies lists a thread's live replies in order.
+func (s *Store) Replies(ctx context.Context, threadID int64, after int64, limit int) ([]models.Post, error) {
+	var ps []models.Post
+	err := s.conn(ctx).Preload("Author").
+		Where("thread_id = ? AND deleted_at IS NULL AND id > ?", threadID, after).
+		Order("id").Limit(limit).Find(&ps).Error
+	return ps, translate(err, fmt.Sprintf("replies of %d", threadID))
+}
+
+// PutLike records a like once; it reports whether it was new.
+func (s *Store) PutLike(ctx context.Context, l *models.Like) (bool, error) {
+	var created bool
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(l)
+		if res.Error != nil {
+			return translate(res.Error, "put like")
+		}
+		created = res.RowsAffected > 0
+		if created {
+			return translate(s.conn(ctx).Model(&models.Post{}).Where("id = ?", l.PostID).
+				UpdateColumn("like_count", gorm.Expr("like_count + 1")).Error, "count like")
+		}
+		return nil
+	})
+	return created, err
+}
+
+// DeleteLike removes a like; it reports whether one existed.
+func (s *Store) DeleteLike(ctx context.Context, postID, actorID int64) (bool, error) {
+	var deleted bool
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Where("post_id = ? AND actor_id = ?", postID, actorID).Delete(&models.Like{})
+		if res.Error != nil {
+			return translate(res.Error, "delete like")
+		}
+		deleted = res.RowsAffected > 0
+		if deleted {
+			return translate(s.conn(ctx).Model(&models.Post{}).Where("id = ? AND like_count > 0", postID).
+				UpdateColumn("like_count", gorm.Expr("like_count - 1")).Error, "uncount like")
+		}
+		return nil
+	})
+	return deleted, err
+}
+
+// GetLike returns actor's like of a post.
+func (s *Store) GetLike(ctx context.Context, postID, actorID int64) (*models.Like, error) {
+	var l models.Like
+	err := s.conn(ctx).Where("post_id = ? AND actor_id = ?", postID, actorID).First(&l).Error
+	return &l, translate(err, "get like")
 }

@@ -136,21 +136,50 @@ func (s *Store) Close() error {
 
 type txKey struct{}
 
+// txState is the transaction a context carries, and what to run once it
+// has committed.
+type txState struct {
+	db          *gorm.DB
+	afterCommit []func()
+}
+
 // WithTx runs fn in one transaction. Store methods called with the context
-// fn receives join it. A nested WithTx joins the outer transaction.
+// fn receives join it. A nested WithTx joins the outer transaction. Hooks
+// registered with AfterCommit run after the outermost commit, never after a
+// rollback.
 func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+	st := &txState{}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		st.db = tx
+		return fn(context.WithValue(ctx, txKey{}, st))
 	})
+	if err != nil {
+		return err
+	}
+	for _, f := range st.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// AfterCommit runs f once the context's transaction commits, or at once
+// when there is none. Waking workers belongs here: a task must never run
+// before the rows it names are visible.
+func AfterCommit(ctx context.Context, f func()) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		st.afterCommit = append(st.afterCommit, f)
+		return
+	}
+	f()
 }
 
 // conn is the handle every method uses: the context's transaction, if any.
 func (s *Store) conn(ctx context.Context) *gorm.DB {
-	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return tx
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.db
 	}
 	return s.db.WithContext(ctx)
 }

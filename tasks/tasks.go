@@ -20,3 +20,35 @@ func Queues(prefix string) map[string]int {
 		prefix + QueueBulk:     1,
 	}
 }
+
+// Task type names. The part before the colon groups them in asynq's tools.
+const (
+	// TypeDeliveryFanout sends an activity's pending, due deliveries.
+	TypeDeliveryFanout = "delivery:fanout"
+	// TypeDeliveryRetry sends one delivery again once it is due.
+	TypeDeliveryRetry = "delivery:retry"
+	// TypeDeliveryReconcile re-enqueues due deliveries that have no live
+	// task (Redis lost them, a process died, an enqueue failed).
+	TypeDeliveryReconcile = "delivery:reconcile"
+	// TypeInboxProcess processes one received activity.
+	TypeInboxProcess = "inbox:process"
+)
+
+// DeliveryFanout is the payload of TypeDeliveryFanout.
+type DeliveryFanout struct {
+	ActivityID int64 `json:"activity_id"`
+}
+
+// DeliveryRetry is the payload of TypeDeliveryRetry.
+type DeliveryRetry struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
+
+// DeliveryReconcile is the payload of TypeDeliveryReconcile; it carries
+// nothing because the database says what is due.
+type DeliveryReconcile struct{}
+
+// InboxProcess is the payload of TypeInboxProcess.
+type InboxProcess struct {
+	ItemID int64 `json:"item_id"`
+}

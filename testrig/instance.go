@@ -114,7 +114,7 @@ func (n *Network) Start(t testing.TB, host string, opts ...InstanceOption) *Inst
 		Domain: host, Listen: "127.0.0.1:0", Protocol: "http", DataDir: t.TempDir(),
 		DatabaseURL: DatabaseURL(t), RedisURL: redisURL, QueuePrefix: prefix,
 		AllowPrivateAddresses: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
-		LogLevel: "warn", InstanceName: "Test " + host, ShutdownTimeout: 5 * time.Second, WorkerConcurrency: 10,
+		LogLevel:              "warn", InstanceName: "Test " + host, ShutdownTimeout: 5 * time.Second, WorkerConcurrency: 10,
 	}
 	for _, o := range opts {
 		o(&cfg)

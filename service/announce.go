@@ -1,0 +1,57 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/practica-social/practica/models"
+)
+
+// redistribute is FEP-1b12: the community wraps an accepted activity,
+// unchanged, in an Announce to its members. For a new top-level post in a
+// public community it also announces the object itself, which Mastodon
+// shows as a boost (Mastodon ignores Announce{Create}). Replies are not
+// boosted, so Mastodon followers are not flooded with every comment.
+func (s *Service) redistribute(ctx context.Context, c *models.Community, inner *models.Activity, boostObject string) error {
+	if !c.Local {
+		return nil
+	}
+	inboxes, err := s.store.MemberInboxes(ctx, c.ID)
+	if err != nil {
+		return storeErr(err, "member inboxes")
+	}
+	to, cc := addressing(c, inner.Audience)
+	to = to[1:] // the group does not address itself
+	if inner.Audience != models.AudiencePublic {
+		to = []string{c.Actor.FollowersURL}
+	}
+	id := s.urls.Activity(newID())
+	doc := activityDoc(id, "Announce", c.Actor.IRI, json.RawMessage(inner.JSON), to, cc)
+	doc["audience"] = c.Actor.IRI
+	body, err := marshal(doc)
+	if err != nil {
+		return err
+	}
+	ann := &models.Activity{
+		IRI: id, Type: "Announce", ActorID: c.ActorID, ObjectIRI: inner.IRI, CommunityID: &c.ID,
+		Audience: inner.Audience, Local: true, InOutbox: true, JSON: body,
+	}
+	if err := s.publish(ctx, ann, inboxes, PriorityBulk); err != nil {
+		return err
+	}
+	if boostObject == "" || inner.Audience != models.AudiencePublic {
+		return nil
+	}
+	bid := s.urls.Activity(newID())
+	bdoc := activityDoc(bid, "Announce", c.Actor.IRI, boostObject, to, cc)
+	bdoc["audience"] = c.Actor.IRI
+	bbody, err := marshal(bdoc)
+	if err != nil {
+		return err
+	}
+	boost := &models.Activity{
+		IRI: bid, Type: "Announce", ActorID: c.ActorID, ObjectIRI: boostObject, CommunityID: &c.ID,
+		Audience: inner.Audience, Local: true, JSON: bbody,
+	}
+	return s.publish(ctx, boost, inboxes, PriorityBulk)
+}

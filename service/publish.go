@@ -1,0 +1,63 @@
+package service
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/store"
+)
+
+// Dispatcher wakes the background workers. It is only ever called after
+// the rows it names have committed; if a call fails (Redis down), the
+// reconciler finds the rows later, so failure is logged, not returned.
+type Dispatcher interface {
+	// Deliver asks for an activity's pending deliveries to be sent.
+	Deliver(ctx context.Context, activityID int64) error
+	// ProcessInbox asks for a received activity to be processed.
+	ProcessInbox(ctx context.Context, itemID int64) error
+}
+
+// Delivery priorities: membership and direct traffic goes before bulk
+// fan-out, and is still sent to hosts marked unavailable.
+const (
+	PriorityBulk   = 0
+	PriorityDirect = 10
+)
+
+// publish stores an activity (unless it already has a row) and one
+// delivery per remote inbox, in the caller's transaction, and wakes the
+// workers once it commits.
+func (s *Service) publish(ctx context.Context, act *models.Activity, inboxes []string, priority int) error {
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		if act.ID == 0 {
+			if err := s.store.CreateActivity(ctx, act); err != nil {
+				return storeErr(err, "activity")
+			}
+		}
+		remote := make([]string, 0, len(inboxes))
+		own := s.urls.Host()
+		for _, in := range inboxes {
+			if u, err := url.Parse(in); err == nil && u.Host != "" && strings.ToLower(u.Host) != own {
+				remote = append(remote, in)
+			}
+		}
+		if len(remote) == 0 {
+			return nil
+		}
+		n, err := s.store.CreateDeliveries(ctx, act.ID, remote, priority, s.now().UTC())
+		if err != nil {
+			return storeErr(err, "deliveries")
+		}
+		if n > 0 && s.dispatch != nil {
+			id := act.ID
+			store.AfterCommit(ctx, func() {
+				if err := s.dispatch.Deliver(context.WithoutCancel(ctx), id); err != nil {
+					s.log.Warn("enqueue delivery failed; the reconciler will retry", "activity", id, "err", err)
+				}
+			})
+		}
+		return nil
+	})
+}
