@@ -23,7 +23,7 @@ var ErrDropped = errors.New("dropped")
 type RemotePost struct {
 	// ActivityIRI, ActivityType and ActivityJSON are the received Create or
 	// Update; the community redistributes the JSON unchanged.
-	ActivityIRI, ActivityType, ActivityJSON string
+	ActivityIRI, ActivityType, ActivityJSON              string
 	IRI, Type, Name, ContentHTML, Source, URL, InReplyTo string
 	Published                                            time.Time
 	Sensitive                                            bool
