@@ -20,12 +20,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/practica-social/practica/api"
 	"github.com/practica-social/practica/config"
 	"github.com/practica-social/practica/federation"
+	"github.com/practica-social/practica/federation/inbox"
+	"github.com/practica-social/practica/federation/resolve"
+	"github.com/practica-social/practica/federation/transport"
+	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
 	"github.com/practica-social/practica/store"
 	"github.com/practica-social/practica/tasks"
 	"github.com/practica-social/practica/web"
+	"github.com/practica-social/practica/workers"
 )
 
 // Version is this build's version, shown in NodeInfo and User-Agent.
@@ -43,6 +49,8 @@ type Options struct {
 	// WithoutRedis skips Redis for commands that only touch the database
 	// (migrate, admin): they must work while Redis is down.
 	WithoutRedis bool
+	// Tuning shortens timings for tests; the zero value is production's.
+	Tuning Tuning
 }
 
 // NetworkOverride lets a test rig route host names to loopback listeners.
@@ -62,7 +70,16 @@ type Instance struct {
 	Service *service.Service
 	Echo    *echo.Echo
 	Metrics *prometheus.Registry
+	// Transport is the guarded, signing HTTP client for other servers.
+	Transport *transport.Client
+	// Resolver finds remote actors, keys and objects (signed fetches).
+	Resolver *resolve.Resolver
 
+	// Tasks enqueues background work; nil without Redis.
+	Tasks *workers.Queue
+
+	now     func() time.Time
+	tuning  Tuning
 	mini    *miniredis.Miniredis
 	closers []func() error
 }
@@ -75,7 +92,7 @@ func New(ctx context.Context, o Options) (*Instance, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	inst := &Instance{Config: cfg, Log: log, Metrics: prometheus.NewRegistry()}
+	inst := &Instance{Config: cfg, Log: log, Metrics: prometheus.NewRegistry(), now: o.Now, tuning: o.Tuning}
 	ok := false
 	defer func() {
 		if !ok {
@@ -103,19 +120,45 @@ func New(ctx context.Context, o Options) (*Instance, error) {
 		}
 		inst.Queue = asynq.NewClientFromRedisClient(inst.Redis)
 		inst.closers = append(inst.closers, inst.Queue.Close)
+		inst.Tasks = workers.NewQueue(inst.Queue, cfg.QueuePrefix)
+	}
+	var dispatch service.Dispatcher
+	if inst.Tasks != nil {
+		dispatch = inst.Tasks
 	}
 
 	inst.Service = service.New(service.Deps{
 		Store: st, URLs: service.NewURLs(cfg.BaseURL()), InstanceName: cfg.InstanceName, Now: o.Now, Log: log,
+		Dispatch: dispatch,
 	})
 	if _, err := inst.Service.InstanceActor(ctx); err != nil {
 		return nil, fmt.Errorf("app: instance actor: %w", err)
 	}
+	inst.buildFederation(o.Network)
 	if err := inst.buildHTTP(); err != nil {
 		return nil, err
 	}
 	ok = true
 	return inst, nil
+}
+
+// buildFederation builds the HTTP client for other servers (routed by the
+// test network's override when there is one) and the resolver on top.
+func (inst *Instance) buildFederation(network *NetworkOverride) {
+	topts := transport.Options{
+		UserAgent:    fmt.Sprintf("Practica/%s (+%s)", Version, inst.Config.BaseURL()),
+		AllowPrivate: inst.Config.AllowPrivateAddresses,
+		// Zero (production) means config.SendDeadline via the default.
+		RequestTimeout: inst.tuning.RequestTimeout,
+	}
+	if network != nil {
+		topts.Resolve, topts.PortOverride = network.Resolve, network.PortOverride
+	}
+	inst.Transport = transport.New(topts)
+	inst.closers = append(inst.closers, func() error { inst.Transport.CloseIdleConnections(); return nil })
+	inst.Resolver = resolve.New(resolve.Deps{
+		Service: inst.Service, Client: inst.Transport, Scheme: inst.Config.Protocol, Now: inst.now, Log: inst.Log,
+	})
 }
 
 // connectRedis connects to the configured Redis or starts an embedded one.
@@ -148,7 +191,9 @@ func (inst *Instance) connectRedis(ctx context.Context) error {
 // buildHTTP assembles the Echo router: middleware, health, metrics,
 // federation endpoints and pages, with one central error handler.
 func (inst *Instance) buildHTTP() error {
-	pages, err := web.New(inst.Service)
+	// The pages' RemoteFollow (the "follow from your server" form) is
+	// left nil until it is wired to the resolver's WebFinger lookup.
+	pages, err := web.New(web.Deps{Service: inst.Service, Now: inst.now})
 	if err != nil {
 		return err
 	}
@@ -158,12 +203,19 @@ func (inst *Instance) buildHTTP() error {
 	e.HTTPErrorHandler = errorHandler(inst.Log, pages)
 	e.Use(recoverMiddleware(inst.Log))
 	e.Use(newHTTPMetrics(inst.Metrics).middleware)
+	// Client addresses (log-in rate limits) come from X-Forwarded-For only
+	// when the direct peer is a loopback or private proxy.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	e.Use(pages.Session)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/readyz", inst.readyz)
 	e.GET("/metrics", metricsHandler(inst.Metrics))
+	receiver := inbox.NewReceiver(inbox.ReceiverDeps{Service: inst.Service, Resolver: inst.Resolver, Now: inst.now, Log: inst.Log})
 	federation.NewHandlers(federation.Deps{
 		Service: inst.Service,
 		Pages:   pages,
+		Auth:    federation.NewSignatureAuth(inst.Resolver, inst.now, inst.Log),
+		Inbox:   receiver.Receive,
 		Software: federation.Software{
 			Name: "practica", Version: Version,
 			Repository: "https://github.com/practica-social/practica",
@@ -171,6 +223,10 @@ func (inst *Instance) buildHTTP() error {
 		},
 	}).Register(e)
 	pages.Register(e)
+	api.New(api.Deps{
+		Service: inst.Service, Version: Version,
+		Resolver: api.FederatedResolver{Resolver: inst.Resolver, Service: inst.Service},
+	}).Register(e)
 	inst.Echo = e
 	return nil
 }
@@ -226,8 +282,14 @@ func (inst *Instance) NewWorkerServer() *asynq.Server {
 		Concurrency:     inst.Config.WorkerConcurrency,
 		Queues:          tasks.Queues(inst.Config.QueuePrefix),
 		ShutdownTimeout: inst.Config.ShutdownTimeout,
-		Logger:          asynqLogger{inst.Log},
-		LogLevel:        asynq.WarnLevel,
+		// asynq sleeps this long when every queue is empty; the default
+		// second would be added to every federation hop (post → first
+		// remote POST must stay well under 100 ms). A poll is one cheap
+		// Lua call, so 20 a second per worker process is affordable.
+		TaskCheckInterval:        50 * time.Millisecond,
+		DelayedTaskCheckInterval: time.Second,
+		Logger:                   asynqLogger{inst.Log},
+		LogLevel:                 asynq.WarnLevel,
 	})
 }
 
@@ -241,4 +303,10 @@ func (inst *Instance) Close() error {
 	}
 	inst.closers = nil
 	return errors.Join(errs...)
+}
+
+// LookupCommunity finds a community by its handle ("@name@host"), fetching
+// and recording a remote one.
+func (inst *Instance) LookupCommunity(ctx context.Context, handle string) (*models.Community, error) {
+	return inst.Resolver.Community(ctx, handle)
 }

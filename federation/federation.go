@@ -20,6 +20,7 @@ type Pages interface {
 	CommunityPage(c echo.Context) error
 	PersonPage(c echo.Context) error
 	InstancePage(c echo.Context) error
+	ObjectPage(c echo.Context) error
 }
 
 // Authenticator proves who signed a request (HTTP signatures). A nil
@@ -39,6 +40,10 @@ type Deps struct {
 	Pages    Pages
 	Auth     Authenticator
 	Software Software
+	// Inbox receives POSTs to every inbox (inbox.Receiver.Receive); nil
+	// mounts no inbox. The composition root passes the handler in, so
+	// federation does not depend on its inbox sub-package.
+	Inbox echo.HandlerFunc
 }
 
 // Handlers serve the federation endpoints.
@@ -47,11 +52,12 @@ type Handlers struct {
 	pages Pages
 	auth  Authenticator
 	sw    Software
+	inbox echo.HandlerFunc
 }
 
 // NewHandlers builds the endpoints.
 func NewHandlers(d Deps) *Handlers {
-	return &Handlers{svc: d.Service, pages: d.Pages, auth: d.Auth, sw: d.Software}
+	return &Handlers{svc: d.Service, pages: d.Pages, auth: d.Auth, sw: d.Software, inbox: d.Inbox}
 }
 
 // Register mounts the endpoints on e.
@@ -73,8 +79,13 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.GET("/actor/following", h.Following)
 	e.GET("/c/:name/moderators", h.Moderators)
 	e.GET("/c/:name/featured", h.Featured)
-	e.GET("/objects/:id", h.Object)
+	e.GET("/objects/:id", h.negotiate(h.Object, h.pages.ObjectPage))
 	e.GET("/activities/:id", h.Activity)
+	if h.inbox != nil {
+		for _, p := range []string{"/inbox", "/u/:name/inbox", "/c/:name/inbox", "/actor/inbox"} {
+			e.POST(p, h.inbox)
+		}
+	}
 }
 
 // negotiate serves ActivityStreams JSON-LD to peers and HTML to browsers

@@ -42,7 +42,7 @@ type Actor struct {
 	// except to sign.
 	PrivateKeyPEM             string `gorm:"type:text;not null;default:''"`
 	ManuallyApprovesFollowers bool   `gorm:"not null;default:false"`
-	Discoverable              bool   `gorm:"not null;default:true"`
+	Discoverable              bool   `gorm:"not null;default:false"`
 	// FetchedAt is when a remote actor document was last fetched.
 	FetchedAt *time.Time
 	// GoneAt is set when a remote answered 410 or sent Delete of the actor.
@@ -82,7 +82,7 @@ type Account struct {
 	Email        string `gorm:"size:320;not null;uniqueIndex"`
 	PasswordHash string `gorm:"size:255;not null"`
 	Admin        bool   `gorm:"not null;default:false"`
-	Approved     bool   `gorm:"not null;default:true"`
+	Approved     bool   `gorm:"not null;default:false"`
 	Organization string `gorm:"size:255;not null;default:''"`
 	// Expertise is a list of free topic tags, stored as JSON.
 	Expertise   []string `gorm:"serializer:json;type:text"`
@@ -186,7 +186,7 @@ type Activity struct {
 	ObjectIRI   string   `gorm:"size:2048;not null;default:'';index"`
 	CommunityID *int64   `gorm:"index"`
 	Audience    Audience `gorm:"size:16;not null;default:'public'"`
-	Local       bool     `gorm:"not null;default:true"`
+	Local       bool     `gorm:"not null;default:false"`
 	// InOutbox marks activities listed in the actor's outbox collection.
 	InOutbox  bool   `gorm:"not null;default:false"`
 	JSON      string `gorm:"type:text;not null"`

@@ -31,6 +31,8 @@ func (schemaMigration) TableName() string { return "schema_migrations" }
 func migrations() []migration {
 	return []migration{
 		{Version: 1, Name: "initial", Up: migrateInitial},
+		{Version: 2, Name: "auth", Up: migrateAuth},
+		{Version: 3, Name: "access_tokens", Up: migrateAccessTokens},
 	}
 }
 

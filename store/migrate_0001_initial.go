@@ -42,7 +42,7 @@ type v1Actor struct {
 	PublicKeyPEM              string           `gorm:"type:text;not null;default:''"`
 	PrivateKeyPEM             string           `gorm:"type:text;not null;default:''"`
 	ManuallyApprovesFollowers bool             `gorm:"not null;default:false"`
-	Discoverable              bool             `gorm:"not null;default:true"`
+	Discoverable              bool             `gorm:"not null;default:false"`
 	FetchedAt                 *time.Time
 	GoneAt                    *time.Time
 	Published                 time.Time
@@ -57,7 +57,7 @@ type v1Account struct {
 	Email        string   `gorm:"size:320;not null;uniqueIndex"`
 	PasswordHash string   `gorm:"size:255;not null"`
 	Admin        bool     `gorm:"not null;default:false"`
-	Approved     bool     `gorm:"not null;default:true"`
+	Approved     bool     `gorm:"not null;default:false"`
 	Organization string   `gorm:"size:255;not null;default:''"`
 	Expertise    []string `gorm:"serializer:json;type:text"`
 	DisabledAt   *time.Time
@@ -143,7 +143,7 @@ type v1Activity struct {
 	ObjectIRI   string          `gorm:"size:2048;not null;default:'';index"`
 	CommunityID *int64          `gorm:"index"`
 	Audience    models.Audience `gorm:"size:16;not null;default:'public'"`
-	Local       bool            `gorm:"not null;default:true"`
+	Local       bool            `gorm:"not null;default:false"`
 	InOutbox    bool            `gorm:"not null;default:false"`
 	JSON        string          `gorm:"type:text;not null"`
 	CreatedAt   time.Time

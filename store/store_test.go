@@ -12,7 +12,7 @@ import (
 )
 
 func newActor(iri, user string, typ models.ActorType, local bool) *models.Actor {
-	return &models.Actor{IRI: iri, Type: typ, Username: user, Host: "org-a.test", Local: local, InboxURL: iri + "/inbox", Published: time.Now()}
+	return &models.Actor{IRI: iri, Type: typ, Username: user, Host: "org-a.test", Local: local, InboxURL: iri + "/inbox", Discoverable: true, Published: time.Now()}
 }
 
 func TestActorsAreUniqueByIRIAndHandlePerKind(t *testing.T) {
@@ -136,5 +136,29 @@ func TestSettings(t *testing.T) {
 		if got, err := s.GetSetting(ctx, "k", "def"); err != nil || got != v {
 			t.Fatalf("got %q %v, want %q", got, err, v)
 		}
+	}
+}
+
+// GORM skips zero values of fields with a default on insert; a false must
+// still be stored as false (a members-only community is not discoverable,
+// a remote activity is not local).
+func TestFalseBooleansAreStoredAsFalse(t *testing.T) {
+	ctx := context.Background()
+	s := testrig.NewStore(t)
+	a := newActor("http://org-a.test/c/hidden", "hidden", models.ActorGroup, true)
+	a.Discoverable = false
+	if err := s.CreateActor(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetActorByIRI(ctx, a.IRI)
+	if err != nil || got.Discoverable {
+		t.Fatalf("discoverable = %v (%v), want false", got.Discoverable, err)
+	}
+	act := &models.Activity{IRI: "http://org-b.test/act/1", Type: "Create", ActorID: a.ID, Local: false, JSON: "{}"}
+	if err := s.CreateActivity(ctx, act); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetActivityByIRI(ctx, act.IRI); err != nil || got.Local {
+		t.Fatalf("remote activity stored as local (%v)", err)
 	}
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/practica-social/practica/app"
 	"github.com/practica-social/practica/config"
-	"github.com/practica-social/practica/workers"
 )
 
 // Network routes host names (org-a.test …) to the loopback listeners of
@@ -109,6 +108,13 @@ type InstanceOption func(*config.Config)
 // web server and workers, stopped at cleanup.
 func (n *Network) Start(t testing.TB, host string, opts ...InstanceOption) *Instance {
 	t.Helper()
+	return n.StartTuned(t, host, app.Tuning{}, opts...)
+}
+
+// StartTuned is Start with shortened timings (retry backoff, reconciler
+// period, request timeout …) for tests of delivery and recovery.
+func (n *Network) StartTuned(t testing.TB, host string, tuning app.Tuning, opts ...InstanceOption) *Instance {
+	t.Helper()
 	redisURL, prefix := RedisURL(t)
 	cfg := config.Config{
 		Domain: host, Listen: "127.0.0.1:0", Protocol: "http", DataDir: t.TempDir(),
@@ -120,7 +126,7 @@ func (n *Network) Start(t testing.TB, host string, opts ...InstanceOption) *Inst
 		o(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	inst, err := app.New(ctx, app.Options{Config: cfg, Log: testLogger(t), Network: n.Override()})
+	inst, err := app.New(ctx, app.Options{Config: cfg, Log: testLogger(t), Network: n.Override(), Tuning: tuning})
 	if err != nil {
 		cancel()
 		t.Fatalf("testrig: start %s: %v", host, err)
@@ -132,9 +138,8 @@ func (n *Network) Start(t testing.TB, host string, opts ...InstanceOption) *Inst
 		t.Fatalf("testrig: listen: %v", err)
 	}
 	n.Add(host, l.Addr().String())
-	w := workers.New(workers.Deps{Service: inst.Service, Log: inst.Log})
-	srv := inst.NewWorkerServer()
-	if err := srv.Start(w.Mux()); err != nil {
+	stopWorkers, err := inst.StartWorkers()
+	if err != nil {
 		cancel()
 		_ = inst.Close()
 		t.Fatalf("testrig: start workers: %v", err)
@@ -146,7 +151,7 @@ func (n *Network) Start(t testing.TB, host string, opts ...InstanceOption) *Inst
 		if err := <-done; err != nil {
 			t.Errorf("testrig: %s: serve: %v", host, err)
 		}
-		srv.Shutdown()
+		stopWorkers()
 		_ = inst.Close()
 	})
 	return &Instance{Instance: inst, Host: host, BaseURL: "http://" + host, Addr: l.Addr().String()}

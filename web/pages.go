@@ -1,8 +1,10 @@
 package web
 
 import (
+	"net/http"
+	"strings"
+
 	"github.com/labstack/echo/v4"
-	"github.com/practica-social/practica/models"
 )
 
 // Home lists the instance's communities.
@@ -11,34 +13,43 @@ func (h *Handlers) Home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, 200, "home", "Communities", map[string]any{"Communities": cs})
+	return h.render(c, http.StatusOK, "home", "Communities", map[string]any{"Communities": cs})
 }
 
-// CommunityPage shows a community's domain statement and how to follow it
-// from another server.
-func (h *Handlers) CommunityPage(c echo.Context) error {
-	ctx := c.Request().Context()
-	cm, err := h.svc.LocalCommunity(ctx, c.Param("name"))
+// Explore searches communities here and those we know of elsewhere, by
+// name, handle, server or topic.
+func (h *Handlers) Explore(c echo.Context) error {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	cs, err := h.svc.Explore(c.Request().Context(), q, 100)
 	if err != nil {
 		return err
 	}
-	return h.render(c, 200, "community", cm.Actor.Name, map[string]any{
-		"Community": cm,
-		"Handle":    "@" + cm.Actor.Username + "@" + cm.Actor.Host,
-		"Members":   cm.Visibility == models.VisibilityPublic,
-	})
+	return h.render(c, http.StatusOK, "explore", "Explore communities", map[string]any{"Query": q, "Communities": cs})
 }
 
-// PersonPage shows a local person's profile.
+// PersonPage shows a local person's profile: name, organization,
+// expertise and bio. It is the HTML side of the Person actor (/u/NAME).
 func (h *Handlers) PersonPage(c echo.Context) error {
-	a, err := h.svc.LocalPerson(c.Request().Context(), c.Param("name"))
+	p, err := h.svc.PersonProfile(c.Request().Context(), c.Param("name"))
 	if err != nil {
 		return err
 	}
-	return h.render(c, 200, "person", a.Name, map[string]any{"Actor": a, "Handle": "@" + a.Username + "@" + a.Host})
+	return h.render(c, http.StatusOK, "person", p.Actor.Name, map[string]any{"Profile": p, "Actor": p.Actor, "Handle": handleOf(p.Actor)})
 }
 
 // InstancePage describes the instance (the instance actor's page).
 func (h *Handlers) InstancePage(c echo.Context) error {
-	return h.render(c, 200, "about", "About "+h.svc.InstanceName(), nil)
+	return h.render(c, http.StatusOK, "about", "About "+h.svc.InstanceName(), nil)
+}
+
+// ObjectPage is the HTML side of a local post's id (/objects/ID): a
+// browser following a link from Mastodon lands on the thread page. The
+// composition root mounts it by content negotiation with the JSON object.
+func (h *Handlers) ObjectPage(c echo.Context) error {
+	iri := h.svc.URLs().Object(c.Param("id"))
+	cm, p, threadID, err := h.svc.PostLocationByIRI(c.Request().Context(), iri, viewer(c))
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, postAnchor(cm, p.ID, threadID))
 }

@@ -16,11 +16,11 @@ import (
 	"github.com/practica-social/practica/service"
 )
 
-// runAdmin handles `practica admin user create` and
-// `practica admin community create`.
+// runAdmin handles `practica admin user create`,
+// `practica admin community create` and `practica admin token create`.
 func runAdmin(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	if len(args) < 2 || args[1] != "create" || (args[0] != "user" && args[0] != "community") {
-		return usageError{"usage: practica admin user create … | practica admin community create … (see practica help)"}
+	if len(args) < 2 || args[1] != "create" || (args[0] != "user" && args[0] != "community" && args[0] != "token") {
+		return usageError{"usage: practica admin user create … | practica admin community create … | practica admin token create … (see practica help)"}
 	}
 	inst, err := app.New(ctx, app.Options{Config: cfg, Log: log, WithoutRedis: true})
 	if err != nil {
@@ -29,6 +29,9 @@ func runAdmin(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	defer inst.Close()
 	if args[0] == "user" {
 		return adminCreateUser(ctx, inst.Service, args[2:], stdout)
+	}
+	if args[0] == "token" {
+		return adminCreateToken(ctx, inst.Service, args[2:], stdout)
 	}
 	return adminCreateCommunity(ctx, inst.Service, args[2:], stdout)
 }

@@ -24,10 +24,11 @@ Commands:
   web          only the web server (scale separately from workers)
   worker       only the background workers
   migrate      apply database migrations and exit
-  admin        manage users and communities:
+  admin        manage users, communities and API tokens:
                  practica admin user create --username NAME --email ADDR [--admin] [--password PW]
                  practica admin community create --handle NAME --name "Title" [--summary TEXT]
                      [--topics a,b] [--visibility public|members] [--join open|approval|invite] [--owner USER]
+                 practica admin token create --username NAME --name LABEL [--scopes read,write]
   healthcheck  probe a running instance: practica healthcheck [URL] | --worker
   version      print the version
 

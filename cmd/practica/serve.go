@@ -10,7 +10,6 @@ import (
 
 	"github.com/practica-social/practica/app"
 	"github.com/practica-social/practica/config"
-	"github.com/practica-social/practica/workers"
 )
 
 // runServer runs the web server, the workers, or both, until ctx ends.
@@ -30,12 +29,11 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	errc := make(chan error, 2)
 	running := 0
 	if withWorkers {
-		w := workers.New(workers.Deps{Service: inst.Service, Log: log})
-		srv := inst.NewWorkerServer()
-		if err := srv.Start(w.Mux()); err != nil {
-			return fmt.Errorf("start workers: %w", err)
+		stopWorkers, err := inst.StartWorkers()
+		if err != nil {
+			return err
 		}
-		defer srv.Shutdown()
+		defer stopWorkers()
 		log.Info("workers started", "concurrency", cfg.WorkerConcurrency)
 	}
 	if withWeb {

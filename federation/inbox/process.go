@@ -1,0 +1,145 @@
+// Package inbox receives activities from other servers and processes them:
+// the receiver (receive.go) verifies and stores them synchronously; the
+// processor (this file) handles them in a worker, one file per activity
+// type, calling the domain service for every rule.
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/practica-social/practica/federation/activitystreams"
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/service"
+)
+
+// Resolver finds remote actors and objects (the resolve package).
+type Resolver interface {
+	// Actor returns a remote or local actor by id, fetching it if unknown.
+	Actor(ctx context.Context, iri string) (*models.Actor, error)
+	// Object fetches an object from its origin, signed, id-checked.
+	Object(ctx context.Context, iri string) (map[string]any, error)
+}
+
+// ProcessorDeps are what the processor needs.
+type ProcessorDeps struct {
+	Service  *service.Service
+	Resolver Resolver
+	Log      *slog.Logger
+}
+
+// Processor handles received activities.
+type Processor struct {
+	svc     *service.Service
+	resolve Resolver
+	log     *slog.Logger
+}
+
+// NewProcessor builds a processor.
+func NewProcessor(d ProcessorDeps) *Processor {
+	log := d.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Processor{svc: d.Service, resolve: d.Resolver, log: log}
+}
+
+// Refusal is an activity understood and refused for a reason; processing
+// it again would refuse it again, so it is final.
+type Refusal struct{ Reason string }
+
+func (r *Refusal) Error() string { return "refused: " + r.Reason }
+
+func refuse(format string, args ...any) error { return &Refusal{Reason: fmt.Sprintf(format, args...)} }
+
+// Process handles one stored inbox item and records the outcome. It
+// returns an error only when a retry may succeed (a dependency was down).
+func (p *Processor) Process(ctx context.Context, itemID int64) error {
+	item, err := p.svc.InboxItem(ctx, itemID)
+	if err != nil {
+		if service.KindOf(err) == service.KindNotFound {
+			return nil
+		}
+		return err
+	}
+	if item.State == models.InboxProcessed || item.State == models.InboxRefused {
+		return nil
+	}
+	err = p.HandleRaw(ctx, []byte(item.Body))
+	state, msg := models.InboxProcessed, ""
+	var ref *Refusal
+	switch {
+	case err == nil, errors.Is(err, service.ErrDropped):
+	case errors.As(err, &ref):
+		state, msg = models.InboxRefused, ref.Reason
+	case isFinal(err):
+		state, msg = models.InboxRefused, service.SafeMessage(err, "refused")
+	default:
+		if markErr := p.svc.MarkInboxItem(ctx, itemID, models.InboxFailed, truncate(err.Error(), 1000)); markErr != nil {
+			p.log.Warn("mark inbox item", "id", itemID, "err", markErr)
+		}
+		return fmt.Errorf("inbox: process %d: %w", itemID, err)
+	}
+	if msg != "" {
+		p.log.Debug("inbox item refused", "id", itemID, "activity", item.ActivityIRI, "reason", msg)
+	}
+	return p.svc.MarkInboxItem(ctx, itemID, state, msg)
+}
+
+// isFinal tells domain refusals (bad input, not allowed, unknown target)
+// from temporary failures.
+func isFinal(err error) bool {
+	switch service.KindOf(err) {
+	case service.KindInvalid, service.KindForbidden, service.KindNotFound, service.KindConflict, service.KindUnauthorized:
+		return true
+	}
+	return false
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// HandleRaw parses and handles an activity whose signature the receiver
+// verified (its actor is the signer).
+func (p *Processor) HandleRaw(ctx context.Context, raw []byte) error {
+	act, err := activitystreams.ParseActivity(raw)
+	if err != nil {
+		return refuse("%v", err)
+	}
+	actor, err := p.resolve.Actor(ctx, act.Actor)
+	if err != nil {
+		return err
+	}
+	return p.handle(ctx, actor, act, raw, nil)
+}
+
+// handle dispatches by type. via is the remote community that announced
+// the activity (nil when it came straight from its actor).
+func (p *Processor) handle(ctx context.Context, actor *models.Actor, act *activitystreams.Activity, raw []byte, via *models.Community) error {
+	switch act.Type {
+	case "Follow":
+		return p.follow(ctx, actor, act)
+	case "Undo":
+		return p.undo(ctx, actor, act, raw, via)
+	case "Accept", "Reject":
+		return p.answer(ctx, actor, act)
+	case "Create":
+		return p.create(ctx, actor, act, raw, via)
+	case "Update":
+		return p.update(ctx, actor, act, raw)
+	case "Delete":
+		return p.delete(ctx, actor, act, raw)
+	case "Like":
+		return p.like(ctx, actor, act, raw)
+	case "Announce":
+		return p.announce(ctx, actor, act, via)
+	default:
+		return refuse("activity type %q is not supported", act.Type)
+	}
+}

@@ -1,0 +1,81 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/store"
+)
+
+// ReceiveActivity stores an activity whose signature the inbox has
+// verified, idempotently on its id, and wakes a worker to process it once
+// the row has committed. A second delivery of the same id stores nothing
+// and wakes nobody: it returns the first row's id with created false.
+// Failing to wake a worker (Redis down) is logged, not returned: the row is
+// safe, and the reconciler finds it through UnprocessedInboxItems.
+func (s *Service) ReceiveActivity(ctx context.Context, it models.InboxItem) (id int64, created bool, err error) {
+	if it.ActivityIRI == "" || it.ActorIRI == "" || it.Body == "" {
+		return 0, false, Invalid("an activity needs an id, an actor and a body")
+	}
+	it.ID = 0
+	it.State = models.InboxReceived
+	it.Error, it.Attempts, it.ProcessedAt = "", 0, nil
+	it.ReceivedAt = s.now().UTC()
+	if len(it.Type) > 32 {
+		it.Type = it.Type[:32]
+	}
+	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+		err := s.store.CreateInboxItem(ctx, &it)
+		if errors.Is(err, store.ErrConflict) {
+			prev, err := s.store.GetInboxItemByActivityIRI(ctx, it.ActivityIRI)
+			if err != nil {
+				return storeErr(err, "received activity")
+			}
+			id = prev.ID
+			return nil
+		}
+		if err != nil {
+			return storeErr(err, "received activity")
+		}
+		id, created = it.ID, true
+		if s.dispatch != nil {
+			store.AfterCommit(ctx, func() {
+				if err := s.dispatch.ProcessInbox(context.WithoutCancel(ctx), id); err != nil {
+					s.log.Warn("enqueue inbox processing failed; the reconciler will retry", "item", id, "err", err)
+				}
+			})
+		}
+		return nil
+	})
+	var se *Error
+	if err != nil && !errors.As(err, &se) {
+		// The transaction itself failed to begin or commit.
+		err = storeErr(err, "received activity")
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	return id, created, nil
+}
+
+// InboxItem returns a received activity by row id.
+func (s *Service) InboxItem(ctx context.Context, id int64) (*models.InboxItem, error) {
+	it, err := s.store.GetInboxItem(ctx, id)
+	return it, storeErr(err, "received activity")
+}
+
+// MarkInboxItem records how processing a received activity ended: state
+// processed or refused is final, failed may be retried; errMsg says why.
+func (s *Service) MarkInboxItem(ctx context.Context, id int64, state models.InboxState, errMsg string) error {
+	return storeErr(s.store.MarkInboxItem(ctx, id, state, errMsg, s.now().UTC()), "received activity")
+}
+
+// UnprocessedInboxItems lists up to limit received activities that have
+// waited longer than olderThan for a worker, oldest first, for the
+// reconciler to enqueue again.
+func (s *Service) UnprocessedInboxItems(ctx context.Context, olderThan time.Duration, limit int) ([]models.InboxItem, error) {
+	items, err := s.store.UnprocessedInboxItems(ctx, s.now().UTC().Add(-olderThan), limit)
+	return items, storeErr(err, "received activities")
+}

@@ -1,0 +1,46 @@
+package workers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/practica-social/practica/tasks"
+)
+
+// InboxProcessor handles one stored inbox item (federation/inbox's
+// Processor). It returns an error only when a retry may succeed.
+type InboxProcessor interface {
+	Process(ctx context.Context, itemID int64) error
+}
+
+// handleInbox processes a received activity. asynq retries it on error
+// (a dependency down); refusals are recorded by the processor and final.
+func (w *Workers) handleInbox(ctx context.Context, t *asynq.Task) error {
+	var p tasks.InboxProcess
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("workers: inbox payload: %w: %w", err, asynq.SkipRetry)
+	}
+	return w.inbox.Process(ctx, p.ItemID)
+}
+
+// reconcileInbox re-enqueues received items that no worker has taken in
+// the grace period: Redis lost their task, or enqueueing failed after the
+// item was stored (the receiver still answered 202).
+func (w *Workers) reconcileInbox(ctx context.Context) error {
+	if w.inbox == nil {
+		return nil
+	}
+	items, err := w.svc.UnprocessedInboxItems(ctx, w.reconcileGrace, w.reconcileBatch)
+	if err != nil {
+		return fmt.Errorf("workers: reconcile inbox: %w", err)
+	}
+	for _, it := range items {
+		if err := w.queue.ProcessInbox(ctx, it.ID); err != nil {
+			return fmt.Errorf("workers: reconcile inbox item %d: %w", it.ID, err)
+		}
+	}
+	return nil
+}

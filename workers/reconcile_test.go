@@ -1,0 +1,150 @@
+package workers_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/practica-social/practica/federation/signing"
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/service"
+	"github.com/practica-social/practica/tasks"
+	"github.com/practica-social/practica/testrig"
+	"github.com/practica-social/practica/workers"
+)
+
+// nopPoster never gets called: these tests only enqueue.
+type nopPoster struct{}
+
+func (nopPoster) Post(context.Context, string, []byte, *signing.Signer) error { return nil }
+
+// queueRig is a service on a fresh store and a Queue on the test Redis
+// (miniredis unless PRACTICA_TEST_REDIS_URL is set), under a prefix of its
+// own.
+type queueRig struct {
+	svc    *service.Service
+	actor  *models.Actor
+	rdb    redis.UniversalClient
+	queue  *workers.Queue
+	insp   *asynq.Inspector
+	prefix string
+}
+
+func newQueueRig(t *testing.T) *queueRig {
+	t.Helper()
+	url, prefix := testrig.RedisURL(t)
+	if url == "" {
+		url = "redis://" + miniredis.RunT(t).Addr()
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { _ = rdb.Close() })
+	svc := service.New(service.Deps{Store: testrig.NewStore(t), URLs: service.NewURLs("http://org-a.test")})
+	a, err := svc.InstanceActor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &queueRig{
+		svc: svc, actor: a, rdb: rdb, prefix: prefix,
+		queue: workers.NewQueue(asynq.NewClientFromRedisClient(rdb), prefix),
+		insp:  asynq.NewInspectorFromRedisClient(rdb),
+	}
+}
+
+func (q *queueRig) publish(t *testing.T, inboxes ...string) (*models.Activity, []models.Delivery) {
+	t.Helper()
+	ctx := context.Background()
+	iri := "http://org-a.test/activities/" + testrig.RandomID()
+	act := &models.Activity{IRI: iri, Type: "Create", ActorID: q.actor.ID, JSON: `{}`}
+	if err := q.svc.PublishActivity(ctx, act, inboxes, service.PriorityBulk); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := q.svc.ActivityDeliveries(ctx, act.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return act, ds
+}
+
+func (q *queueRig) taskIDs(t *testing.T, queue string) []string {
+	t.Helper()
+	var ids []string
+	for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){q.insp.ListPendingTasks, q.insp.ListScheduledTasks} {
+		tis, err := list(q.prefix + queue)
+		if errors.Is(err, asynq.ErrQueueNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ti := range tis {
+			ids = append(ids, ti.ID)
+		}
+	}
+	return ids
+}
+
+// TestReconcileEnqueuesOverdueRowsOnce: overdue rows get a fan-out per
+// activity with several of them and the retry task a lone row should have
+// had; rows within the grace period are left alone; a second run adds
+// nothing.
+func TestReconcileEnqueuesOverdueRowsOnce(t *testing.T) {
+	q := newQueueRig(t)
+	ctx := context.Background()
+	many, manyRows := q.publish(t, "http://a.test/1", "http://a.test/2", "http://b.test/3")
+	_, loneRows := q.publish(t, "http://c.test/1")
+	_, freshRows := q.publish(t, "http://d.test/1")
+	var overdue []int64
+	for _, d := range append(manyRows, loneRows...) {
+		overdue = append(overdue, d.ID)
+	}
+	if err := q.svc.RescheduleDeliveries(ctx, overdue, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	w := workers.New(workers.Deps{Service: q.svc, Queue: q.queue, Poster: nopPoster{}, ReconcileGrace: time.Minute})
+	mux := w.Mux()
+	for range 2 {
+		if err := mux.ProcessTask(ctx, asynq.NewTask(tasks.TypeDeliveryReconcile, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := fmt.Sprint(q.taskIDs(t, tasks.QueueDefault)), fmt.Sprintf("[fanout:%d]", many.ID); got != want {
+		t.Fatalf("default queue holds %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(q.taskIDs(t, tasks.QueueBulk)), fmt.Sprintf("[delivery:%d:0]", loneRows[0].ID); got != want {
+		t.Fatalf("bulk queue holds %s, want %s (nothing for row %d, due within the grace period)", got, want, freshRows[0].ID)
+	}
+}
+
+// TestRunReconcilerOnePerPeriod runs the reconciler loop of two worker
+// processes side by side: one run is queued per period, not two.
+func TestRunReconcilerOnePerPeriod(t *testing.T) {
+	q := newQueueRig(t)
+	every := 200 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	for range 2 {
+		w := workers.New(workers.Deps{Service: q.svc, Queue: q.queue, Poster: nopPoster{}, ReconcileEvery: every})
+		go func() {
+			w.RunReconciler(ctx)
+			done <- struct{}{}
+		}()
+	}
+	time.Sleep(5*every + every/2)
+	cancel()
+	<-done
+	<-done
+	n := len(q.taskIDs(t, tasks.QueueCritical))
+	if n < 4 || n > 8 {
+		t.Fatalf("%d reconciler runs queued over about 6 periods by 2 processes; want one per period", n)
+	}
+}
