@@ -33,6 +33,7 @@ func migrations() []migration {
 		{Version: 1, Name: "initial", Up: migrateInitial},
 		{Version: 2, Name: "auth", Up: migrateAuth},
 		{Version: 3, Name: "access_tokens", Up: migrateAccessTokens},
+		{Version: 4, Name: "inbox_indexes", Up: migrateInboxIndexes},
 	}
 }
 
@@ -102,4 +103,10 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 func LatestSchemaVersion() int {
 	ms := migrations()
 	return ms[len(ms)-1].Version
+}
+
+// HasIndex reports whether a table has the named index (for tests and the
+// admin's schema checks).
+func (s *Store) HasIndex(table, name string) bool {
+	return s.db.Migrator().HasIndex(table, name)
 }

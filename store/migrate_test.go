@@ -28,3 +28,12 @@ func TestMigrateUpOnEmptyAndIdempotent(t *testing.T) {
 		t.Fatalf("schema version changed from %d to %d", v, v2)
 	}
 }
+
+func TestInboxIndexesExist(t *testing.T) {
+	s := testrig.NewStore(t)
+	for _, idx := range []string{"idx_actors_inbox_url", "idx_actors_shared_inbox_url"} {
+		if !s.HasIndex("actors", idx) {
+			t.Errorf("index %s missing", idx)
+		}
+	}
+}
