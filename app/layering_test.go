@@ -27,9 +27,13 @@ var allowed = map[string][]string{
 	"web":             {"federation", "service", "models"},
 	"api":             {"federation", "service", "models"},
 	"app":             {"config", "api", "web", "workers", "federation", "service", "store", "models", "tasks"},
-	"cmd":             {"app", "config", "service", "models", "workers", "testrig"},
+	"cmd":             {"app", "config", "service", "models", "workers", "testrig", "bench"},
 	"testrig":         {"app", "config", "store", "workers", "federation", "service", "models", "testrig"},
 	"scripts":         {},
+	// The benchmark drives whole instances from outside, like cmd.
+	"bench": {"app", "config", "federation", "activitystreams", "service", "store", "models", "tasks", "workers", "testrig", "bench"},
+	// Fault-injection suites drive whole instances and real services.
+	"reliability": {"app", "config", "api", "web", "federation", "activitystreams", "service", "store", "models", "tasks", "workers", "testrig", "reliability"},
 }
 
 func layerOf(pkg string) string {
