@@ -13,7 +13,7 @@ func (h *Handlers) GroupActor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeAS(c, 200, ActorToAS(cm.Actor, cm))
+	return writeAS(c, 200, service.ActorToAS(cm.Actor, cm))
 }
 
 // PersonActor serves a local person's Person document.
@@ -22,7 +22,7 @@ func (h *Handlers) PersonActor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeAS(c, 200, ActorToAS(a, nil))
+	return writeAS(c, 200, service.ActorToAS(a, nil))
 }
 
 // InstanceActor serves the instance actor's Application document.
@@ -31,7 +31,7 @@ func (h *Handlers) InstanceActor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeAS(c, 200, ActorToAS(a, nil))
+	return writeAS(c, 200, service.ActorToAS(a, nil))
 }
 
 // actorOf resolves the actor whose collection a request names: /c/:name,

@@ -53,11 +53,12 @@ type Handlers struct {
 	auth  Authenticator
 	sw    Software
 	inbox echo.HandlerFunc
+	docs  *docCache
 }
 
 // NewHandlers builds the endpoints.
 func NewHandlers(d Deps) *Handlers {
-	return &Handlers{svc: d.Service, pages: d.Pages, auth: d.Auth, sw: d.Software, inbox: d.Inbox}
+	return &Handlers{svc: d.Service, pages: d.Pages, auth: d.Auth, sw: d.Software, inbox: d.Inbox, docs: newDocCache()}
 }
 
 // Register mounts the endpoints on e.
@@ -66,15 +67,15 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.GET("/.well-known/host-meta", h.HostMeta)
 	e.GET("/.well-known/nodeinfo", h.NodeInfoIndex)
 	e.GET("/nodeinfo/2.1", h.NodeInfo)
-	e.GET("/actor", h.negotiate(h.InstanceActor, h.pages.InstancePage))
-	e.GET("/c/:name", h.negotiate(h.GroupActor, h.pages.CommunityPage))
-	e.GET("/u/:name", h.negotiate(h.PersonActor, h.pages.PersonPage))
+	e.GET("/actor", h.negotiate(h.cached(h.InstanceActor), h.pages.InstancePage))
+	e.GET("/c/:name", h.negotiate(h.cached(h.GroupActor), h.pages.CommunityPage))
+	e.GET("/u/:name", h.negotiate(h.cached(h.PersonActor), h.pages.PersonPage))
 	for _, kind := range []string{"c", "u"} {
-		e.GET("/"+kind+"/:name/outbox", h.Outbox)
+		e.GET("/"+kind+"/:name/outbox", h.cached(h.Outbox))
 		e.GET("/"+kind+"/:name/followers", h.Followers)
 		e.GET("/"+kind+"/:name/following", h.Following)
 	}
-	e.GET("/actor/outbox", h.Outbox)
+	e.GET("/actor/outbox", h.cached(h.Outbox))
 	e.GET("/actor/followers", h.Followers)
 	e.GET("/actor/following", h.Following)
 	e.GET("/c/:name/moderators", h.Moderators)

@@ -3,6 +3,7 @@ package federation
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/practica-social/practica/service"
@@ -28,7 +29,7 @@ func (h *Handlers) Object(c echo.Context) error {
 	if p.DeletedAt != nil {
 		return writeAS(c, http.StatusGone, map[string]any{
 			"@context": asContext, "id": p.IRI, "type": "Tombstone", "formerType": p.Type,
-			"deleted": formatTime(*p.DeletedAt),
+			"deleted": p.DeletedAt.UTC().Format(time.RFC3339),
 		})
 	}
 	doc := service.PostToAS(p, p.Author, cm, p.InReplyTo)

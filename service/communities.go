@@ -146,15 +146,15 @@ func (s *Service) ListLocalCommunities(ctx context.Context, limit int) ([]models
 // CommunityByActorIRI returns the community (local, or remote and known)
 // whose Group actor has the given id.
 func (s *Service) CommunityByActorIRI(ctx context.Context, iri string) (*models.Community, error) {
-	a, err := s.store.GetActorByIRI(ctx, iri)
+	// One query: the inbox asks this for every activity it processes.
+	c, err := s.store.GetCommunityByActorIRI(ctx, iri)
 	if err != nil {
 		return nil, storeErr(err, "community")
 	}
-	if a.Type != models.ActorGroup {
+	if c.Actor == nil || c.Actor.Type != models.ActorGroup {
 		return nil, NotFound("community")
 	}
-	c, err := s.store.GetCommunityByActorID(ctx, a.ID)
-	return c, storeErr(err, "community")
+	return c, nil
 }
 
 // EnsureRemoteCommunity records a remote Group actor as a community we know

@@ -23,12 +23,9 @@ type CommunityEdit struct {
 // UpdateCommunity changes a local community's domain statement and
 // policies; only its owners and moderators may. A changed visibility
 // applies to new posts: existing posts keep the audience they were
-// published to, because peers already hold them under it.
-//
-// TODO(federation): publish Update{Group} to the members' servers. The
-// Group document is rendered by federation.ActorToAS, which the service
-// cannot import; the lead should either move the renderer into the service
-// or hand the service a renderer, then call s.publish here.
+// published to, because peers already hold them under it. The change is
+// federated as Update{Group} to the remote members' servers, in the same
+// transaction, so a saved edit is never left unannounced.
 func (s *Service) UpdateCommunity(ctx context.Context, actorID, communityID int64, in CommunityEdit) (*models.Community, error) {
 	c, err := s.store.GetCommunity(ctx, communityID)
 	if err != nil {
@@ -70,7 +67,10 @@ func (s *Service) UpdateCommunity(ctx context.Context, actorID, communityID int6
 		if err := s.store.UpdateActorProfile(ctx, c.Actor); err != nil {
 			return storeErr(err, "community")
 		}
-		return storeErr(s.store.UpdateCommunity(ctx, c), "community")
+		if err := s.store.UpdateCommunity(ctx, c); err != nil {
+			return storeErr(err, "community")
+		}
+		return s.federateCommunityUpdate(ctx, c)
 	})
 	if err != nil {
 		return nil, err

@@ -71,10 +71,13 @@ type ThreadSummary struct {
 
 // CommunityOverview is what a community's page shows.
 type CommunityOverview struct {
-	Community   *models.Community
-	MemberCount int64
-	Moderators  []models.Member
-	Threads     []ThreadSummary
+	Community *models.Community
+	// MemberCount is set only when ShowMemberCount is: of a members-only
+	// community only insiders learn it (as from the API and followers).
+	MemberCount     int64
+	ShowMemberCount bool
+	Moderators      []models.Member
+	Threads         []ThreadSummary
 	// Next is the cursor of the next page of threads, 0 at the end.
 	Next       int64
 	Membership Membership
@@ -95,8 +98,8 @@ func (s *Service) CommunityOverview(ctx context.Context, c *models.Community, v 
 		return nil, err
 	}
 	if c.Local {
-		if o.MemberCount, err = s.store.CountMembers(ctx, c.ID); err != nil {
-			return nil, storeErr(err, "members")
+		if o.MemberCount, o.ShowMemberCount, err = s.MemberCount(ctx, c, v); err != nil {
+			return nil, err
 		}
 		mods, err := s.store.MemberPage(ctx, c.ID, []models.Role{models.RoleOwner, models.RoleModerator}, 0, 50)
 		if err != nil {

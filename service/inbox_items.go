@@ -26,38 +26,30 @@ func (s *Service) ReceiveActivity(ctx context.Context, it models.InboxItem) (id 
 	if len(it.Type) > 32 {
 		it.Type = it.Type[:32]
 	}
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		err := s.store.CreateInboxItem(ctx, &it)
-		if errors.Is(err, store.ErrConflict) {
-			prev, err := s.store.GetInboxItemByActivityIRI(ctx, it.ActivityIRI)
-			if err != nil {
-				return storeErr(err, "received activity")
-			}
-			id = prev.ID
-			return nil
-		}
+	// One statement, committed on its own: no transaction is needed (nor
+	// its two extra round trips, on the inbox's hot path).
+	err = s.store.CreateInboxItem(ctx, &it)
+	if errors.Is(err, store.ErrConflict) {
+		prev, err := s.store.GetInboxItemByActivityIRI(ctx, it.ActivityIRI)
 		if err != nil {
-			return storeErr(err, "received activity")
+			return 0, false, storeErr(err, "received activity")
 		}
-		id, created = it.ID, true
-		if s.dispatch != nil {
-			store.AfterCommit(ctx, func() {
-				if err := s.dispatch.ProcessInbox(context.WithoutCancel(ctx), id); err != nil {
-					s.log.Warn("enqueue inbox processing failed; the reconciler will retry", "item", id, "err", err)
-				}
-			})
-		}
-		return nil
-	})
-	var se *Error
-	if err != nil && !errors.As(err, &se) {
-		// The transaction itself failed to begin or commit.
-		err = storeErr(err, "received activity")
+		return prev.ID, false, nil
 	}
 	if err != nil {
-		return 0, false, err
+		return 0, false, storeErr(err, "received activity")
 	}
-	return id, created, nil
+	id = it.ID
+	if s.dispatch != nil {
+		// At once, unless the caller holds a transaction: then once it
+		// commits.
+		store.AfterCommit(ctx, func() {
+			if err := s.dispatch.ProcessInbox(context.WithoutCancel(ctx), id); err != nil {
+				s.log.Warn("enqueue inbox processing failed; the reconciler will retry", "item", id, "err", err)
+			}
+		})
+	}
+	return id, true, nil
 }
 
 // InboxItem returns a received activity by row id.

@@ -28,11 +28,9 @@ type ProfileInput struct {
 
 // UpdateProfile changes a person's public profile: the Person actor's name
 // and summary (rendered from the Markdown bio), and the account's
-// organization and expertise.
-//
-// TODO(federation): publish Update{Person} to the servers of the
-// communities the person belongs to, once an actor renderer is reachable
-// from the service.
+// organization and expertise. The change is federated as Update{Person}
+// to the remote communities the person joined, whose servers show the
+// person's name on every post they redistribute.
 func (s *Service) UpdateProfile(ctx context.Context, accountID int64, in ProfileInput) (*models.Account, error) {
 	name := strings.TrimSpace(content.PlainText(in.DisplayName))
 	bio := strings.TrimSpace(in.Bio)
@@ -62,7 +60,10 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID int64, in Profile
 		if err := s.store.UpdateActorProfile(ctx, acct.Actor); err != nil {
 			return storeErr(err, "profile")
 		}
-		return storeErr(s.store.UpdateAccountProfile(ctx, acct), "profile")
+		if err := s.store.UpdateAccountProfile(ctx, acct); err != nil {
+			return storeErr(err, "profile")
+		}
+		return s.federateProfileUpdate(ctx, acct.Actor)
 	})
 	if err != nil {
 		return nil, err

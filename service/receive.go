@@ -89,12 +89,23 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 		return nil, storeErr(err, "post")
 	}
 	audience := models.AudiencePublic
-	if c.Visibility == models.VisibilityMembers {
+	switch {
+	case !c.Local:
+		// A remote community decides what it takes; we only know what it
+		// announced to us. A post it did not address to the public is for
+		// its members: kept as such, it is shown only to local people
+		// whose follow the community accepted (checklist row 18). (We
+		// record remote communities as public, so the rules below, meant
+		// for our own, would refuse every members-only post.)
+		if !rp.Public {
+			audience = models.AudienceMembers
+		}
+	case c.Visibility == models.VisibilityMembers:
 		if rp.Public {
 			return nil, Invalid("a members-only community does not take public posts")
 		}
 		audience = models.AudienceMembers
-	} else if !rp.Public {
+	case !rp.Public:
 		return nil, Invalid("a public community takes only public posts")
 	}
 	var parent *models.Post

@@ -26,6 +26,16 @@ func (s *Store) GetCommunityByActorID(ctx context.Context, actorID int64) (*mode
 	return &c, nil
 }
 
+// GetCommunityByActorIRI returns the community whose actor has the id
+// iri, with its actor, in one query.
+func (s *Store) GetCommunityByActorIRI(ctx context.Context, iri string) (*models.Community, error) {
+	var c models.Community
+	if err := s.conn(ctx).Joins("Actor").Where(`"Actor"."iri" = ?`, iri).First(&c).Error; err != nil {
+		return nil, translate(err, "get community of actor "+iri)
+	}
+	return &c, nil
+}
+
 // GetCommunity returns a community by row id, with its actor.
 func (s *Store) GetCommunity(ctx context.Context, id int64) (*models.Community, error) {
 	var c models.Community

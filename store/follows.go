@@ -61,3 +61,19 @@ func (s *Store) LocalFollowersOf(ctx context.Context, targetID int64) ([]int64, 
 		Pluck("follows.actor_id", &ids).Error
 	return ids, translate(err, "local followers")
 }
+
+// FollowedRemoteInboxes returns the distinct inboxes of the remote actors a
+// local actor follows or has asked to follow (the remote communities a
+// person joined): each one's shared inbox when it has one, else its own,
+// so a server hosting several of them gets one copy. Refused follows and
+// gone actors are left out.
+func (s *Store) FollowedRemoteInboxes(ctx context.Context, actorID int64) ([]string, error) {
+	var inboxes []string
+	err := s.conn(ctx).Model(&models.Follow{}).
+		Joins("JOIN actors ON actors.id = follows.target_actor_id").
+		Where("follows.actor_id = ? AND follows.state IN ? AND actors.local = ? AND actors.gone_at IS NULL",
+			actorID, []models.FollowState{models.FollowAccepted, models.FollowPending}, false).
+		Distinct().
+		Pluck("CASE WHEN actors.shared_inbox_url <> '' THEN actors.shared_inbox_url ELSE actors.inbox_url END", &inboxes).Error
+	return inboxes, translate(err, fmt.Sprintf("inboxes followed by actor %d", actorID))
+}

@@ -75,17 +75,26 @@ func (s *Store) MarkInboxItem(ctx context.Context, id int64, state models.InboxS
 	return nil
 }
 
-// UnprocessedInboxItems returns up to limit items still waiting for a
-// worker (state received) that arrived before olderThan, oldest first: the
-// reconciler re-enqueues them when Redis lost their tasks or an enqueue
-// failed after the commit. Failed items are left to the queue's retries.
+// MaxInboxAttempts bounds how often a received activity whose processing
+// keeps failing (its origin down, our database down) is handed back to a
+// worker by the reconciler; it matches the queue's own retry limit.
+const MaxInboxAttempts = 25
+
+// UnprocessedInboxItems returns up to limit items that arrived before
+// olderThan and still wait for a worker, oldest first: those never
+// processed (state received) and those whose processing failed fewer than
+// MaxInboxAttempts times. The reconciler re-enqueues them when Redis lost
+// their tasks — a failed item's retry lives only in Redis — or an enqueue
+// failed after the commit. While a task for the item still exists the
+// re-enqueue is a no-op (task ids are unique).
 func (s *Store) UnprocessedInboxItems(ctx context.Context, olderThan time.Time, limit int) ([]models.InboxItem, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	var items []models.InboxItem
 	err := s.conn(ctx).
-		Where("state = ? AND received_at < ?", models.InboxReceived, olderThan).
+		Where("(state = ? OR (state = ? AND attempts < ?)) AND received_at < ?",
+			models.InboxReceived, models.InboxFailed, MaxInboxAttempts, olderThan).
 		Order("id").Limit(limit).Find(&items).Error
 	if err != nil {
 		return nil, translate(err, "unprocessed inbox items")

@@ -132,7 +132,8 @@ func TestUnprocessedInboxItems(t *testing.T) {
 		}
 		ids = append(ids, it.ID)
 	}
-	// Processed and failed items are not the reconciler's business.
+	// Processed items are not the reconciler's business; failed ones are
+	// (their retry lives only in Redis) until they failed too often.
 	if err := s.MarkInboxItem(ctx, ids[1], models.InboxProcessed, "", base); err != nil {
 		t.Fatal(err)
 	}
@@ -140,8 +141,17 @@ func TestUnprocessedInboxItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := s.UnprocessedInboxItems(ctx, base.Add(10*time.Minute), 10)
+	if err != nil || len(got) != 3 || got[0].ID != ids[0] || got[1].ID != ids[2] || got[2].ID != ids[3] {
+		t.Fatalf("unprocessed = %v, %v; want items %d, %d and %d", got, err, ids[0], ids[2], ids[3])
+	}
+	for range store.MaxInboxAttempts - 1 {
+		if err := s.MarkInboxItem(ctx, ids[2], models.InboxFailed, "x", base); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = s.UnprocessedInboxItems(ctx, base.Add(10*time.Minute), 10)
 	if err != nil || len(got) != 2 || got[0].ID != ids[0] || got[1].ID != ids[3] {
-		t.Fatalf("unprocessed = %v, %v; want items %d and %d", got, err, ids[0], ids[3])
+		t.Fatalf("after %d failures = %v, %v; want items %d and %d", store.MaxInboxAttempts, got, err, ids[0], ids[3])
 	}
 	// Too young to be stuck: only the first.
 	got, err = s.UnprocessedInboxItems(ctx, base.Add(time.Minute), 10)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -35,6 +36,8 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	// gen counts committed changes (see Generation).
+	gen atomic.Uint64
 }
 
 // Options tune how the database is opened.
@@ -53,6 +56,10 @@ func Open(ctx context.Context, dialect, dsn string, opts Options) (*Store, error
 		TranslateError:                           true,
 		DisableForeignKeyConstraintWhenMigrating: false,
 		NowFunc:                                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		// GORM would wrap every write outside WithTx in a transaction of
+		// its own: BEGIN and COMMIT round trips around one statement,
+		// which is atomic anyway. Writes of several statements use WithTx.
+		SkipDefaultTransaction: true,
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = logger.Discard
@@ -93,6 +100,10 @@ func Open(ctx context.Context, dialect, dsn string, opts Options) (*Store, error
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: db, dialect: dialect}
+	if err := s.trackChanges(); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.Ping(pingCtx); err != nil {
@@ -141,6 +152,8 @@ type txKey struct{}
 type txState struct {
 	db          *gorm.DB
 	afterCommit []func()
+	// changed is set by a write that Generation counts, once committed.
+	changed atomic.Bool
 }
 
 // WithTx runs fn in one transaction. Store methods called with the context
@@ -153,11 +166,17 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	}
 	st := &txState{}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		st.db = tx
-		return fn(context.WithValue(ctx, txKey{}, st))
+		txCtx := context.WithValue(ctx, txKey{}, st)
+		// The statements carry the transaction too, so that trackChanges
+		// counts their writes when it commits.
+		st.db = tx.WithContext(txCtx)
+		return fn(txCtx)
 	})
 	if err != nil {
 		return err
+	}
+	if st.changed.Load() {
+		s.gen.Add(1)
 	}
 	for _, f := range st.afterCommit {
 		f()

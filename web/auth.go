@@ -25,7 +25,7 @@ func (h *Handlers) Login(c echo.Context) error {
 	in := service.LoginAttempt{
 		Identifier: c.FormValue("identifier"), Password: c.FormValue("password"), ClientIP: c.RealIP(),
 	}
-	if ck, err := c.Cookie(sessionCookie); err == nil {
+	if ck, err := c.Cookie(h.sessionCookie); err == nil {
 		in.Replacing = ck.Value
 	}
 	next := safeNext(c.FormValue("next"))
@@ -42,18 +42,18 @@ func (h *Handlers) Login(c echo.Context) error {
 		}
 		return err
 	}
-	h.setCookie(c, sessionCookie, res.Token, int(service.SessionTTL.Seconds()))
-	h.clearCookie(c, csrfCookie)
+	h.setCookie(c, h.sessionCookie, res.Token, int(service.SessionTTL.Seconds()))
+	h.clearCookie(c, h.csrfCookie)
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
 // Logout ends the session.
 func (h *Handlers) Logout(c echo.Context) error {
-	if ck, err := c.Cookie(sessionCookie); err == nil {
+	if ck, err := c.Cookie(h.sessionCookie); err == nil {
 		if err := h.svc.EndSession(c.Request().Context(), ck.Value); err != nil {
 			return err
 		}
 	}
-	h.clearCookie(c, sessionCookie)
+	h.clearCookie(c, h.sessionCookie)
 	return c.Redirect(http.StatusSeeOther, "/")
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/practica-social/practica/service"
 )
 
 // Home lists the instance's communities.
@@ -17,14 +18,40 @@ func (h *Handlers) Home(c echo.Context) error {
 }
 
 // Explore searches communities here and those we know of elsewhere, by
-// name, handle, server or topic.
+// name, handle, server or topic. A full handle (@name@server) is looked
+// up on its server, and a community found opens at once: that is how
+// people here find and join a community on another server.
 func (h *Handlers) Explore(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
+	target, note := h.exploreHandle(c, q)
+	if target != "" {
+		return c.Redirect(http.StatusSeeOther, target)
+	}
 	cs, err := h.svc.Explore(c.Request().Context(), q, 100)
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "explore", "Explore communities", map[string]any{"Query": q, "Communities": cs})
+	return h.render(c, http.StatusOK, "explore", "Explore communities", map[string]any{"Query": q, "Communities": cs, "Lookup": note})
+}
+
+// exploreHandle looks up a query that is a handle: it returns the page of
+// the community found, or a note saying why there is none. Looking up a
+// handle on another server makes this server fetch from that one, so only
+// logged-in people may cause it.
+func (h *Handlers) exploreHandle(c echo.Context, q string) (target, note string) {
+	handle := strings.TrimPrefix(strings.TrimPrefix(q, "acct:"), "@")
+	if h.finder == nil || !handlePattern.MatchString(strings.ToLower(handle)) {
+		return "", ""
+	}
+	_, host, _ := strings.Cut(strings.ToLower(handle), "@")
+	if host != h.svc.URLs().Host() && signedIn(c) == nil {
+		return "", "Log in to look up @" + handle + " on its server."
+	}
+	cm, err := h.finder.LookupCommunity(c.Request().Context(), handle)
+	if err != nil {
+		return "", "No community @" + handle + " was found: " + service.SafeMessage(err, "the lookup failed") + "."
+	}
+	return communityPath(cm.Actor), ""
 }
 
 // PersonPage shows a local person's profile: name, organization,

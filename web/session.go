@@ -11,21 +11,40 @@ import (
 	"github.com/practica-social/practica/service"
 )
 
-// Cookie names.
+// Cookie names, to which cookieNames appends the port of an instance
+// served on a non-default one.
 const (
-	sessionCookie = "practica_session"
-	// csrfCookie carries the CSRF token of visitors who are not logged in
-	// (the log-in and sign-up forms): the form must echo it back, which a
+	sessionCookieName = "practica_session"
+	// csrfCookieName carries the CSRF token of visitors who are not logged
+	// in (the log-in and sign-up forms): the form must echo it back, which a
 	// cross-site page cannot do because it cannot read our cookies.
-	csrfCookie = "practica_csrf"
+	csrfCookieName = "practica_csrf"
 	// csrfField is the hidden form field every POST form carries.
 	csrfField = "csrf"
 	// maxFormBytes bounds a form body: a post of 50,000 characters fits.
 	maxFormBytes = 1 << 20
 )
 
+// cookieNames returns the session and CSRF cookie names of an instance at
+// base. Browsers keep cookies per host, not per port (RFC 6265 §8.5), so
+// two instances on one machine (`practica demo` runs localhost:8081 and
+// localhost:8082) would overwrite each other's session under one name: an
+// explicit port becomes part of the names. Instances on default ports, as
+// in production, keep the plain names.
+func cookieNames(base string) (session, csrf string) {
+	session, csrf = sessionCookieName, csrfCookieName
+	if u, err := url.Parse(base); err == nil && u.Port() != "" {
+		session += "_" + u.Port()
+		csrf += "_" + u.Port()
+	}
+	return session, csrf
+}
+
 // ctxSignedIn is the Echo context key of the logged-in account.
 const ctxSignedIn = "practica.signed_in"
+
+// ctxCSRF is the Echo context key of a CSRF token minted in this request.
+const ctxCSRF = "practica.csrf"
 
 // Session is middleware that puts the logged-in account, if any, in the
 // Echo context (see signedIn). A stale or unknown cookie is removed and the
@@ -33,7 +52,7 @@ const ctxSignedIn = "practica.signed_in"
 // by the federation package (/c/NAME, /u/NAME) show who is logged in too.
 func (h *Handlers) Session(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ck, err := c.Cookie(sessionCookie)
+		ck, err := c.Cookie(h.sessionCookie)
 		if err != nil || ck.Value == "" {
 			return next(c)
 		}
@@ -42,7 +61,7 @@ func (h *Handlers) Session(next echo.HandlerFunc) echo.HandlerFunc {
 		case err == nil:
 			c.Set(ctxSignedIn, si)
 		case service.KindOf(err) == service.KindUnauthorized:
-			h.clearCookie(c, sessionCookie)
+			h.clearCookie(c, h.sessionCookie)
 		default:
 			return err
 		}
@@ -104,18 +123,18 @@ func (h *Handlers) csrfToken(c echo.Context) (string, error) {
 	if si := signedIn(c); si != nil {
 		return si.Session.CSRFToken, nil
 	}
-	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 && len(ck.Value) <= 128 {
+	if ck, err := c.Cookie(h.csrfCookie); err == nil && len(ck.Value) >= 32 && len(ck.Value) <= 128 {
 		return ck.Value, nil
 	}
-	if tok, ok := c.Get(csrfCookie).(string); ok {
+	if tok, ok := c.Get(ctxCSRF).(string); ok {
 		return tok, nil // minted earlier in this request
 	}
 	tok, err := service.RandomToken(32)
 	if err != nil {
 		return "", err
 	}
-	c.Set(csrfCookie, tok)
-	h.setCookie(c, csrfCookie, tok, 0)
+	c.Set(ctxCSRF, tok)
+	h.setCookie(c, h.csrfCookie, tok, 0)
 	return tok, nil
 }
 
@@ -136,7 +155,7 @@ func (h *Handlers) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		want := ""
 		if si := signedIn(c); si != nil {
 			want = si.Session.CSRFToken
-		} else if ck, err := c.Cookie(csrfCookie); err == nil {
+		} else if ck, err := c.Cookie(h.csrfCookie); err == nil {
 			want = ck.Value
 		}
 		got := r.PostForm.Get(csrfField)

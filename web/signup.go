@@ -72,7 +72,7 @@ func (h *Handlers) Signup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.setCookie(c, sessionCookie, login.Token, int(service.SessionTTL.Seconds()))
-	h.clearCookie(c, csrfCookie)
+	h.setCookie(c, h.sessionCookie, login.Token, int(service.SessionTTL.Seconds()))
+	h.clearCookie(c, h.csrfCookie)
 	return c.Redirect(http.StatusSeeOther, "/settings?welcome=1")
 }

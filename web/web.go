@@ -34,12 +34,24 @@ type RemoteFollower interface {
 	RemoteFollow(ctx context.Context, handle string) (template string, err error)
 }
 
+// CommunityFinder finds a community by its handle (@name@host) or its
+// actor id, here or on another server, and records a remote one so people
+// here can join it. The composition root wires it to the federation
+// resolver (app.Instance.LookupCommunity), whose fetches are SSRF-guarded.
+type CommunityFinder interface {
+	LookupCommunity(ctx context.Context, ref string) (*models.Community, error)
+}
+
 // Deps are what the pages need.
 type Deps struct {
 	Service *service.Service
 	// RemoteFollow serves the "follow from your server" form; nil leaves
 	// only the advice to search for the handle.
 	RemoteFollow RemoteFollower
+	// Communities looks up communities by handle on Explore and for
+	// /authorize_interaction; nil limits Explore to communities already
+	// known and turns /authorize_interaction away.
+	Communities CommunityFinder
 	// LoginLimits bounds failed log-ins; the zero value means
 	// service.DefaultLoginLimits().
 	LoginLimits service.LoginLimits
@@ -51,10 +63,13 @@ type Deps struct {
 type Handlers struct {
 	svc    *service.Service
 	remote RemoteFollower
+	finder CommunityFinder
 	login  *service.LoginLimiter
 	pages  map[string]*template.Template
 	// secure marks cookies Secure when the instance is served over https.
 	secure bool
+	// sessionCookie and csrfCookie are the cookie names (see cookieNames).
+	sessionCookie, csrfCookie string
 }
 
 // New parses the embedded templates once.
@@ -64,10 +79,11 @@ func New(d Deps) (*Handlers, error) {
 		limits = service.DefaultLoginLimits()
 	}
 	h := &Handlers{
-		svc: d.Service, remote: d.RemoteFollow, pages: map[string]*template.Template{},
+		svc: d.Service, remote: d.RemoteFollow, finder: d.Communities, pages: map[string]*template.Template{},
 		login:  service.NewLoginLimiter(limits, d.Now),
 		secure: strings.HasPrefix(d.Service.URLs().Base, "https://"),
 	}
+	h.sessionCookie, h.csrfCookie = cookieNames(d.Service.URLs().Base)
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: list templates: %w", err)
@@ -189,6 +205,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.POST("/c/:name/join", h.Join, h.CSRF)
 	e.POST("/c/:name/leave", h.Leave, h.CSRF)
 	e.POST("/c/:name/remote-follow", h.RemoteFollowRedirect, h.CSRF)
+	e.GET("/authorize_interaction", h.AuthorizeInteraction)
 	e.GET("/c/:name/members", h.MembersPage)
 	e.POST("/c/:name/members/:actor", h.DecideMember, h.CSRF)
 

@@ -30,6 +30,10 @@ Commands:
                      [--topics a,b] [--visibility public|members] [--join open|approval|invite] [--owner USER]
                  practica admin token create --username NAME --name LABEL [--scopes read,write]
   healthcheck  probe a running instance: practica healthcheck [URL] | --worker
+  demo         two seeded instances federating on this machine:
+                 practica demo [--ports 8081,8082] [--data DIR] [--wait 1m]
+  bench        measure throughput and latency against simulated remote instances:
+                 practica bench [--quick] [--database-url URL] [--redis-url URL] [case …]
   version      print the version
 
 Configuration comes from PRACTICA_* environment variables and the optional
@@ -56,6 +60,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cmd == "bench" {
+		return runBench(ctx, args, stdout, stderr)
+	}
 	cfg, err := config.Load(os.LookupEnv, "")
 	if err != nil {
 		fmt.Fprintln(stderr, "practica:", err)
@@ -76,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		runErr = runAdmin(ctx, cfg, log, args, stdout)
 	case "healthcheck":
 		runErr = runHealthcheck(ctx, cfg, args, stdout)
+	case "demo":
+		runErr = runDemo(ctx, log, args, stdout)
 	default:
 		fmt.Fprintf(stderr, "practica: unknown command %q\n\n%s", cmd, usage)
 		return 2

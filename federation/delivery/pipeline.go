@@ -17,22 +17,30 @@ import (
 // Claimed rows wait in a lane per host. At most MaxInFlight goroutines
 // take work from lanes in round-robin order, never more than PerHost at a
 // time from one lane: a host that answers slowly or not at all holds a few
-// goroutines while every other lane keeps moving. A lane keeps its host's
-// circuit state in memory, so once the circuit opens the rest of the
-// host's bulk work is postponed without another request.
+// goroutines while every other lane keeps moving. A send still unanswered
+// after SlowAfter gives its place among the MaxInFlight to a new worker
+// (at most MaxSlow sends at once are so set aside), so that many silent
+// hosts together cannot hold every place until their timeouts. A lane
+// keeps its host's circuit state in memory, so once the circuit opens the
+// rest of the host's bulk work is postponed without another request.
 //
 // Outcomes are written in batches by a background goroutine that also
 // renews the leases of unfinished claims; both take flushMu so that a
 // renewal never overwrites an outcome just written. Workers and the
 // background goroutine run only while there is work.
 type pipeline struct {
-	mu      sync.Mutex
+	mu sync.Mutex
+	// cond wakes workers: a lane became ready, or work ran out. done
+	// wakes finish: a job made progress or was cancelled. Two, so that a
+	// signal meant for a worker never wakes a finish instead.
 	cond    *sync.Cond
+	done    *sync.Cond
 	lanes   map[string]*lane
 	ready   []*lane // lanes with queued work and a free slot, FIFO
 	queued  int     // rows waiting in lanes
-	active  int     // sends in flight
-	workers int
+	active  int     // sends in flight, slow ones included
+	slow    int     // sends in flight past SlowAfter, not counted in workers
+	workers int     // goroutines taking work, at most MaxInFlight
 	jobs    map[*job]bool
 	results []decided
 	bg      bool // the background goroutine is running
@@ -43,6 +51,7 @@ type pipeline struct {
 
 func (p *pipeline) init() {
 	p.cond = sync.NewCond(&p.mu)
+	p.done = sync.NewCond(&p.mu)
 	p.lanes = map[string]*lane{}
 	p.jobs = map[*job]bool{}
 	p.kick = make(chan struct{}, 1)
@@ -111,6 +120,7 @@ func (s *Sender) newJob(ctx context.Context, body []byte, signer *signing.Signer
 	j.unhook = context.AfterFunc(ctx, func() {
 		p.mu.Lock()
 		p.cond.Broadcast()
+		p.done.Broadcast()
 		p.mu.Unlock()
 	})
 	return j
@@ -184,10 +194,41 @@ func (s *Sender) add(j *job, ds []models.Delivery) {
 		p.queued++
 		s.makeReady(l)
 	}
-	for p.workers < s.opts.MaxInFlight && p.workers < p.queued+p.active {
+	s.startWorkers()
+}
+
+// startWorkers starts workers, up to MaxInFlight, while rows wait for
+// one. Called with mu held.
+func (s *Sender) startWorkers() {
+	p := &s.pipe
+	// Each send in flight that is not slow holds a worker; the others
+	// take queued rows.
+	for p.workers < s.opts.MaxInFlight && p.workers < p.queued+p.active-p.slow {
 		p.workers++
 		go s.work()
 	}
+}
+
+// inFlight is one send, for the timer that may declare it slow. Its
+// fields are guarded by pipeline.mu.
+type inFlight struct {
+	done, slow bool
+}
+
+// markSlow sets a send that has waited SlowAfter aside: its goroutine
+// stops counting as a worker, and another may start in its place. It
+// counts again once the send ends. Called by the send's timer.
+func (s *Sender) markSlow(f *inFlight) {
+	p := &s.pipe
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if f.done || p.slow >= s.opts.MaxSlow {
+		return
+	}
+	f.slow = true
+	p.slow++
+	p.workers--
+	s.startWorkers()
 }
 
 // makeReady puts l at the back of the ready queue if it has work and a
@@ -209,7 +250,17 @@ func (s *Sender) work() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
-		for len(p.ready) == 0 {
+		if p.workers > s.opts.MaxInFlight {
+			// This goroutine's send was slow and another worker took its
+			// place meanwhile. A lane its send freed is some other
+			// worker's to take.
+			p.workers--
+			if len(p.ready) > 0 {
+				p.cond.Signal()
+			}
+			return
+		}
+		if len(p.ready) == 0 {
 			if p.queued == 0 {
 				// Rows still queued wait for a free slot on their host,
 				// which a running send will give; with none queued there
@@ -218,6 +269,7 @@ func (s *Sender) work() {
 				return
 			}
 			p.cond.Wait()
+			continue
 		}
 		l := p.ready[0]
 		p.ready[0] = nil
@@ -272,9 +324,17 @@ func (s *Sender) work() {
 		s.makeReady(l)
 		p.mu.Unlock()
 		start := time.Now()
+		f := &inFlight{}
+		timer := time.AfterFunc(s.opts.SlowAfter, func() { s.markSlow(f) })
 		err := s.send(j, l.host, d)
 		took := time.Since(start)
+		timer.Stop()
 		p.mu.Lock()
+		f.done = true
+		if f.slow {
+			p.slow--
+			p.workers++
+		}
 		l.active--
 		p.active--
 		j.active--
@@ -319,7 +379,7 @@ func (s *Sender) work() {
 // Called with mu held.
 func (s *Sender) jobProgress(j *job) {
 	if j.queued == 0 && j.active == 0 {
-		s.pipe.cond.Broadcast()
+		s.pipe.done.Broadcast()
 	}
 }
 
@@ -527,11 +587,13 @@ func (s *Sender) finish(j *job) (Summary, error) {
 	for {
 		if j.ctx.Err() != nil && j.queued > 0 {
 			s.purge(j)
+			// Workers waiting for the purged rows may now leave.
+			p.cond.Broadcast()
 		}
 		if j.queued == 0 && j.active == 0 {
 			break
 		}
-		p.cond.Wait()
+		p.done.Wait()
 	}
 	p.mu.Unlock()
 	j.unhook()

@@ -59,8 +59,16 @@ type Options struct {
 	// takes a few slots, never all. Default 6.
 	PerHost int
 	// MaxInFlight bounds sends in flight, and sending goroutines, of one
-	// run. Default 128.
+	// run, slow sends aside. Default 128.
 	MaxInFlight int
+	// SlowAfter is how long a send may go unanswered before it stops
+	// counting against MaxInFlight, so that silent hosts, each within
+	// PerHost, cannot together hold every place until they time out.
+	// Default 1 s.
+	SlowAfter time.Duration
+	// MaxSlow bounds the sends set aside as slow at once; past it a slow
+	// send keeps its place. Default 4 × MaxInFlight.
+	MaxSlow int
 	// ClaimBatch is how many rows one claim takes. Default 500.
 	ClaimBatch int
 	// Lease is how long claimed rows stay reserved; a run renews it every
@@ -81,6 +89,7 @@ type Options struct {
 const (
 	DefaultPerHost     = 6
 	DefaultMaxInFlight = 128
+	DefaultSlowAfter   = time.Second
 	DefaultClaimBatch  = 500
 	DefaultLease       = 5 * time.Minute
 	DefaultFlushEvery  = 200 * time.Millisecond
@@ -104,6 +113,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = DefaultMaxInFlight
+	}
+	if o.SlowAfter <= 0 {
+		o.SlowAfter = DefaultSlowAfter
+	}
+	if o.MaxSlow <= 0 {
+		o.MaxSlow = 4 * o.MaxInFlight
 	}
 	if o.ClaimBatch <= 0 {
 		o.ClaimBatch = DefaultClaimBatch

@@ -58,6 +58,13 @@ func (p *Processor) announce(ctx context.Context, actor *models.Actor, act *acti
 	if innerAct.Type == "Announce" {
 		return refuse("nested Announce")
 	}
+	// An activity lives on its actor's host, as the receiver requires of
+	// direct deliveries: otherwise the group's host (embedding an activity
+	// with an id of its own) or any host serving one could speak for
+	// someone elsewhere.
+	if !sameHost(innerAct.ID, innerAct.Actor) {
+		return refuse("the announced activity is not on its actor's host")
+	}
 	innerActor, err := p.resolve.Actor(ctx, innerAct.Actor)
 	if err != nil {
 		return err

@@ -77,9 +77,14 @@ func (p *Processor) communityOf(ctx context.Context, act *activitystreams.Activi
 			candidates = append(candidates, t.Href)
 		}
 	}
+	// Only our own communities can be the answer, so IRIs on other hosts
+	// are skipped without a query: a document with a thousand addressees
+	// and a thousand mentions costs no more than one with a few
+	// (checklist row 14).
+	own := p.svc.URLs().Base
 	seen := map[string]bool{}
 	for _, iri := range candidates {
-		if iri == "" || seen[iri] || activitystreams.IsPublic(iri) {
+		if iri == "" || seen[iri] || activitystreams.IsPublic(iri) || !sameHost(iri, own) {
 			continue
 		}
 		seen[iri] = true

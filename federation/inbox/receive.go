@@ -38,6 +38,12 @@ const maxIDBytes = 2048
 // database write.
 const aliveEvery = time.Minute
 
+// refreshEvery is how often a key is fetched again because a signature
+// failed against it. Once is enough to see a rotation; a flood of bad
+// signatures naming one key (anyone can name anyone's key) must not turn
+// into a flood of signed fetches from its owner's server.
+const refreshEvery = time.Minute
+
 // ReceiverDeps are what the inbox receiver needs.
 type ReceiverDeps struct {
 	Service  *service.Service
@@ -68,6 +74,8 @@ type Receiver struct {
 	maxBody int64
 	ownHost string
 	limits  *hostLimiter
+	// refreshed remembers when keys were last refreshed after a mismatch.
+	refreshed *refreshMemo
 }
 
 // NewReceiver builds the receiver.
@@ -93,6 +101,7 @@ func NewReceiver(d ReceiverDeps) *Receiver {
 		hosts = DefaultMaxTrackedHosts
 	}
 	rc.limits = newHostLimiter(rate, float64(burst), hosts)
+	rc.refreshed = &refreshMemo{at: map[string]time.Time{}, max: hosts}
 	rc.ownHost = d.Service.URLs().Host()
 	return rc
 }
@@ -126,6 +135,19 @@ func (rc *Receiver) Receive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A key already in memory is checked before the body is parsed, so a
+	// flood of forged requests costs a verification each and little more.
+	// A mismatch is refused at once if the key was refreshed a moment ago;
+	// otherwise the full check below may refresh it.
+	var key *resolve.Key
+	if k, ok := rc.res.CachedKey(sig.KeyID); ok {
+		switch err := sig.Verify(req, body, k.Public, now); {
+		case err == nil:
+			key = k
+		case !isMismatch(err) || !rc.refreshed.due(sig.KeyID, now):
+			return signatureRefused(c, err)
+		}
+	}
 	act, err := activitystreams.ParseActivity(body)
 	if err != nil {
 		return service.Invalid("%s", err.Error())
@@ -158,9 +180,10 @@ func (rc *Receiver) Receive(c echo.Context) error {
 			return err
 		}
 	}
-	key, err := rc.verify(ctx, c, sig, body, now)
-	if err != nil {
-		return err
+	if key == nil {
+		if key, err = rc.verify(ctx, c, sig, body, now); err != nil {
+			return err
+		}
 	}
 	if key.Owner.IRI != act.Actor {
 		return signatureRefused(c, errors.New("the signing key does not belong to the activity's actor"))
@@ -184,7 +207,8 @@ func (rc *Receiver) Receive(c echo.Context) error {
 
 // verify finds the signing key and checks the signature, Digest and Date.
 // A signature that fails against a stored key is given one fresh fetch of
-// the key, in case the actor rotated it (checklist row 7).
+// the key, in case the actor rotated it (checklist row 7), unless the key
+// was fetched so within refreshEvery.
 func (rc *Receiver) verify(ctx context.Context, c echo.Context, sig *signing.Parsed, body []byte, now time.Time) (*resolve.Key, error) {
 	req := c.Request()
 	// Digest and Date first: they need no key, so a replayed or altered
@@ -198,7 +222,7 @@ func (rc *Receiver) verify(ctx context.Context, c echo.Context, sig *signing.Par
 		return nil, keyRefused(c, err)
 	}
 	err = sig.Verify(req, body, key.Public, now)
-	if err != nil && isMismatch(err) && !key.Fresh {
+	if err != nil && isMismatch(err) && !key.Fresh && rc.refreshed.claim(sig.KeyID, now) {
 		fresh, ferr := rc.res.RefreshKey(ctx, sig.KeyID)
 		if ferr != nil {
 			if service.KindOf(ferr) == service.KindUnavailable {
@@ -396,4 +420,45 @@ func (l *hostLimiter) trackedHosts() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.buckets)
+}
+
+// refreshMemo remembers when keys were last refreshed after a signature
+// failed against them, bounded like hostLimiter.
+type refreshMemo struct {
+	mu  sync.Mutex
+	at  map[string]time.Time
+	max int
+}
+
+// due reports whether keyID may be refreshed now.
+func (m *refreshMemo) due(keyID string, now time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.at[keyID]
+	return !ok || now.Sub(t) >= refreshEvery || now.Before(t)
+}
+
+// claim reports whether keyID may be refreshed now, and if so records it.
+func (m *refreshMemo) claim(keyID string, now time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t, ok := m.at[keyID]; ok && now.Sub(t) < refreshEvery && !now.Before(t) {
+		return false
+	}
+	if len(m.at) >= m.max {
+		for k, t := range m.at {
+			if now.Sub(t) >= refreshEvery {
+				delete(m.at, k)
+			}
+		}
+		// Still full: forgetting a key only allows it one more refresh.
+		for k := range m.at {
+			if len(m.at) < m.max*9/10 {
+				break
+			}
+			delete(m.at, k)
+		}
+	}
+	m.at[keyID] = now
+	return true
 }

@@ -42,6 +42,17 @@ func (r *Resolver) Key(ctx context.Context, keyID string) (*Key, error) {
 	return r.keyOf(a, keyID, fresh)
 }
 
+// CachedKey returns the key keyID if it is in memory, asking neither the
+// database nor its origin.
+func (r *Resolver) CachedKey(keyID string) (*Key, bool) {
+	e, ok := r.keys.get(keyID, r.now())
+	if !ok {
+		return nil, false
+	}
+	owner := e.owner
+	return &Key{ID: keyID, Owner: &owner, Public: e.pub}, true
+}
+
 // RefreshKey fetches the owner of keyID from its origin and returns the
 // key it publishes now. The new key replaces the stored one only through
 // this fresh fetch (checklist row 7).

@@ -133,14 +133,9 @@ func (r *Resolver) roundTrip(ctx context.Context, a *models.Actor, user, host st
 // split-domain setups rely on them); what they lead to is checked by the
 // round trip.
 func (r *Resolver) webfinger(ctx context.Context, user, host string) ([]selfLink, error) {
-	u := r.scheme + "://" + host + "/.well-known/webfinger?resource=" + url.QueryEscape("acct:"+user+"@"+host)
-	body, _, err := r.client.GetJSON(ctx, u, acceptJRD, nil)
+	m, err := r.webfingerDoc(ctx, user, host)
 	if err != nil {
-		return nil, fetchErr(u, err)
-	}
-	m, err := activitystreams.Decode(body)
-	if err != nil {
-		return nil, refused(u, err.Error())
+		return nil, err
 	}
 	raw, _ := m["links"].([]any)
 	var links []selfLink
@@ -163,6 +158,64 @@ func (r *Resolver) webfinger(ctx context.Context, user, host string) ([]selfLink
 		return nil, &service.Error{Kind: service.KindNotFound, Message: "no ActivityPub actor for " + user + "@" + host}
 	}
 	return links, nil
+}
+
+// webfingerDoc fetches host's WebFinger answer about acct:user@host.
+func (r *Resolver) webfingerDoc(ctx context.Context, user, host string) (map[string]any, error) {
+	u := r.scheme + "://" + host + "/.well-known/webfinger?resource=" + url.QueryEscape("acct:"+user+"@"+host)
+	body, _, err := r.client.GetJSON(ctx, u, acceptJRD, nil)
+	if err != nil {
+		return nil, fetchErr(u, err)
+	}
+	m, err := activitystreams.Decode(body)
+	if err != nil {
+		return nil, refused(u, err.Error())
+	}
+	return m, nil
+}
+
+// SubscribeRel is the WebFinger link relation of "follow from your
+// server": its template holds {uri} where the account to follow goes.
+const SubscribeRel = "http://ostatus.org/schema/1.0/subscribe"
+
+// SubscribeTemplate returns where the server of handle ("me@host") lets
+// its user follow an account from elsewhere: the template of the
+// SubscribeRel link of the handle's WebFinger, such as Mastodon's
+// https://host/authorize_interaction?uri={uri}. For a handle of this
+// server it is our own. The template may name another host (split-domain
+// setups); it is only ever used to send the visitor's browser there, so it
+// is checked to be an absolute http(s) URL with {uri}, nothing more.
+func (r *Resolver) SubscribeTemplate(ctx context.Context, handle string) (string, error) {
+	user, host, err := splitHandle(handle)
+	if err != nil {
+		return "", err
+	}
+	if host == r.ownHost {
+		if _, err := r.svc.LookupLocalHandle(ctx, user); err != nil {
+			return "", err
+		}
+		return r.svc.URLs().Base + "/authorize_interaction?uri={uri}", nil
+	}
+	m, err := r.webfingerDoc(ctx, user, host)
+	if err != nil {
+		return "", err
+	}
+	raw, _ := m["links"].([]any)
+	for _, e := range raw {
+		l, ok := e.(map[string]any)
+		if !ok || l["rel"] != SubscribeRel {
+			continue
+		}
+		tmpl := stringOf(l["template"])
+		if !strings.Contains(tmpl, "{uri}") || len(tmpl) > maxIRIBytes {
+			continue
+		}
+		if _, err := HostOf(strings.ReplaceAll(tmpl, "{uri}", "x")); err != nil {
+			continue
+		}
+		return tmpl, nil
+	}
+	return "", &service.Error{Kind: service.KindNotFound, Message: user + "@" + host + "'s server does not offer following from elsewhere"}
 }
 
 // splitHandle reads "name@host", "@name@host" or "acct:name@host".

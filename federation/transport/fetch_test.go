@@ -201,7 +201,7 @@ func TestGetStatusError(t *testing.T) {
 	}
 }
 
-func TestBodyLimit(t *testing.T) {
+func TestChecklist13FetchBodyCappedAfterDecompression(t *testing.T) {
 	r := newRig(t)
 	const id = "http://org-a.test/big"
 	big := `{"id":"` + id + `","pad":"` + strings.Repeat("x", 1<<20) + `"}`
@@ -273,7 +273,7 @@ func TestBodyLimit(t *testing.T) {
 	}
 }
 
-func TestSlowServerDeadline(t *testing.T) {
+func TestChecklist13SlowRemoteMeetsTheDeadline(t *testing.T) {
 	r := newRig(t)
 	r.handle("org-a.test", func(w http.ResponseWriter, req *http.Request) {
 		switch req.URL.Path {

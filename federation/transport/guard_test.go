@@ -74,10 +74,10 @@ func TestGuardControlHook(t *testing.T) {
 	}
 }
 
-// TestBlockedAtConnect fetches internal addresses for real, with no
+// TestChecklist12BlockedAtConnect fetches internal addresses for real, with no
 // allow-list: every one must fail with ErrBlockedAddress and the loopback
 // server must never see a request.
-func TestBlockedAtConnect(t *testing.T) {
+func TestChecklist12BlockedAtConnect(t *testing.T) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		hits.Add(1)
@@ -129,7 +129,7 @@ func TestBlockedAtConnect(t *testing.T) {
 }
 
 // A public host redirecting to an internal address is stopped at the hop.
-func TestRedirectToPrivateBlocked(t *testing.T) {
+func TestChecklist12RedirectToPrivateBlocked(t *testing.T) {
 	// Only 127.0.0.2 is allow-listed; the internal server is on 127.0.0.1.
 	good, victimSrv := listenPair(t)
 	goodHits, victimHits := atomic.Int64{}, atomic.Int64{}
@@ -161,11 +161,11 @@ func TestRedirectToPrivateBlocked(t *testing.T) {
 	}
 }
 
-// TestDNSRebinding: the name first resolves to an allowed address, then to
+// TestChecklist12DNSRebinding: the name first resolves to an allowed address, then to
 // an internal one. Because the guard judges the address of each connection
 // as it is dialled, the second connection is refused. An answer mixing both
 // kinds connects only to the allowed one.
-func TestDNSRebinding(t *testing.T) {
+func TestChecklist12DNSRebinding(t *testing.T) {
 	good, victim := listenPair(t)
 	var victimHits atomic.Int64
 	serve(t, victim, func(w http.ResponseWriter, _ *http.Request) {

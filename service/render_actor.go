@@ -1,10 +1,14 @@
-package federation
+package service
 
 import (
 	"time"
 
 	"github.com/practica-social/practica/models"
 )
+
+// Rendering of our actor documents. It lives in the service, not in the
+// federation package that serves them, because the service also publishes
+// them: Update{Group} and Update{Person} embed the whole document.
 
 // actorContext is the @context of our actor documents: ActivityStreams,
 // the security vocabulary (publicKey) that Mastodon and Lemmy require, and
@@ -52,7 +56,9 @@ type ASTag struct {
 // ASActor is the JSON-LD document of one of our actors. Field order is the
 // order peers' docs show, which keeps test fixtures readable.
 type ASActor struct {
-	Context                   any               `json:"@context"`
+	// Context is nil when the document is embedded in an activity, whose
+	// own @context then covers it.
+	Context                   any               `json:"@context,omitempty"`
 	ID                        string            `json:"id"`
 	Type                      string            `json:"type"`
 	PreferredUsername         string            `json:"preferredUsername"`

@@ -1,0 +1,565 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/practica-social/practica/federation/signing"
+)
+
+// The remote side of a case runs in a process of its own (`practica bench
+// --remote`), so that the CPU time and memory the case measures are the
+// instance's alone: the simulated remote instances (loopback listeners
+// whose shared inbox reads the body and answers 202, or that accept
+// connections and never answer) and the load generators (signed inbox
+// POSTs, GETs). The case process drives it with one JSON request per line
+// on its stdin and reads one JSON answer per line from its stdout.
+
+// request is one command to the remote process.
+type request struct {
+	Op string `json:"op"`
+	// listen: Live answering hosts and Dead silent ones.
+	Live int `json:"live,omitempty"`
+	Dead int `json:"dead,omitempty"`
+	// wait: until Count POSTs have arrived in all (or TimeoutMS passes);
+	// the answer gives the time of POST number From and of the last one.
+	Count     int `json:"count,omitempty"`
+	From      int `json:"from,omitempty"`
+	TimeoutMS int `json:"timeout_ms,omitempty"`
+	// inbox-prepare, inbox-fire
+	Inbox *inboxLoad `json:"inbox,omitempty"`
+	Set   string     `json:"set,omitempty"`
+	// get
+	Get *getLoad `json:"get,omitempty"`
+}
+
+// response is the remote process's answer; Error is set on failure.
+type response struct {
+	Error string `json:"error,omitempty"`
+	// listen
+	Addrs []string `json:"addrs,omitempty"`
+	// wait, events
+	Count int     `json:"count,omitempty"`
+	First int64   `json:"first,omitempty"`
+	Last  int64   `json:"last,omitempty"`
+	Times []int64 `json:"times,omitempty"`
+	// inbox-fire, get
+	Load *loadResult `json:"load,omitempty"`
+}
+
+// inboxLoad describes signed activities to POST to the instance's inbox.
+type inboxLoad struct {
+	URL         string      `json:"url"`
+	Host        string      `json:"host"`
+	Keys        []string    `json:"keys"`
+	Actors      []loadActor `json:"actors"`
+	Community   string      `json:"community"`
+	Seed        string      `json:"seed"`
+	Valid       int         `json:"valid"`
+	Bad         int         `json:"bad"`
+	Concurrency int         `json:"concurrency"`
+}
+
+type loadActor struct {
+	IRI   string `json:"iri"`
+	KeyID string `json:"key_id"`
+	Key   int    `json:"key"`
+}
+
+// getLoad is GETs of URL by Clients clients for DurationMS.
+type getLoad struct {
+	URL        string `json:"url"`
+	Host       string `json:"host"`
+	Accept     string `json:"accept"`
+	Clients    int    `json:"clients"`
+	DurationMS int    `json:"duration_ms"`
+}
+
+// loadResult is what a load run saw.
+type loadResult struct {
+	Requests int         `json:"requests"`
+	Status   map[int]int `json:"status"`
+	Errors   int         `json:"errors"`
+	FirstErr string      `json:"first_error,omitempty"`
+	Start    int64       `json:"start"`
+	End      int64       `json:"end"`
+	P50us    float64     `json:"p50_us"`
+	P99us    float64     `json:"p99_us"`
+}
+
+func (l *loadResult) seconds() float64 { return float64(l.End-l.Start) / 1e9 }
+
+// ---- the remote process ----
+
+type remoteProc struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	times []int64
+	held  []net.Conn
+	lists map[string][]prepared
+	load  *inboxLoad
+}
+
+// prepared is one inbox POST, signed (or wrongly signed) in advance.
+type prepared struct {
+	body   []byte
+	header http.Header
+}
+
+// runRemote serves requests from in until it closes.
+func runRemote(in io.Reader, out io.Writer) error {
+	raiseFileLimit()
+	rp := &remoteProc{lists: map[string][]prepared{}}
+	rp.cond = sync.NewCond(&rp.mu)
+	dec := json.NewDecoder(bufio.NewReader(in))
+	enc := json.NewEncoder(out)
+	for {
+		var req request
+		if err := dec.Decode(&req); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		resp := rp.handle(req)
+		if err := enc.Encode(resp); err != nil {
+			return err
+		}
+		if req.Op == "quit" {
+			return nil
+		}
+	}
+}
+
+func (rp *remoteProc) handle(req request) (resp response) {
+	var err error
+	switch req.Op {
+	case "listen":
+		resp.Addrs, err = rp.listen(req.Live, req.Dead)
+	case "wait":
+		resp = rp.wait(req.Count, req.From, time.Duration(req.TimeoutMS)*time.Millisecond)
+	case "events":
+		rp.mu.Lock()
+		resp.Times = slices.Clone(rp.times)
+		resp.Count = len(rp.times)
+		rp.mu.Unlock()
+	case "inbox-prepare":
+		err = rp.prepareInbox(req.Inbox)
+	case "inbox-fire":
+		resp.Load, err = rp.fireInbox(req.Set)
+	case "get":
+		resp.Load, err = runGets(req.Get)
+	case "quit":
+	default:
+		err = fmt.Errorf("unknown op %q", req.Op)
+	}
+	if err != nil {
+		resp.Error = err.Error()
+	}
+	return resp
+}
+
+// listen opens live listeners whose every POST is read, counted and
+// answered 202 (GETs get 404), and dead ones that accept connections and
+// never read or answer. Addresses come live first.
+func (rp *remoteProc) listen(live, dead int) ([]string, error) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		rp.mu.Lock()
+		rp.times = append(rp.times, time.Now().UnixNano())
+		rp.cond.Broadcast()
+		rp.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	})
+	addrs := make([]string, 0, live+dead)
+	for range live {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		srv := &http.Server{Handler: handler, ReadHeaderTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
+		go func() { _ = srv.Serve(l) }()
+		addrs = append(addrs, l.Addr().String())
+	}
+	for range dead {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				rp.mu.Lock()
+				rp.held = append(rp.held, c)
+				rp.mu.Unlock()
+			}
+		}()
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs, nil
+}
+
+// wait blocks until count POSTs have arrived or timeout passes.
+func (rp *remoteProc) wait(count, from int, timeout time.Duration) response {
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	deadline := time.Now().Add(timeout)
+	t := time.AfterFunc(timeout, func() {
+		rp.mu.Lock()
+		rp.cond.Broadcast()
+		rp.mu.Unlock()
+	})
+	defer t.Stop()
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	for len(rp.times) < count && time.Now().Before(deadline) {
+		rp.cond.Wait()
+	}
+	resp := response{Count: len(rp.times)}
+	if from < len(rp.times) {
+		resp.First = rp.times[from]
+		resp.Last = rp.times[min(count, len(rp.times))-1]
+	}
+	if len(rp.times) < count {
+		resp.Error = fmt.Sprintf("timed out after %s with %d of %d POSTs", timeout, len(rp.times), count)
+	}
+	return resp
+}
+
+// prepareInbox builds the POSTs of an inbox load in advance: signing costs
+// C_sign each and is the remote's cost, not the instance's. Sets:
+// "warm-valid" (one per actor), "valid", "warm-bad" (two per actor) and
+// "bad" (right Digest and Date, a signature that does not match).
+func (rp *remoteProc) prepareInbox(l *inboxLoad) error {
+	if l == nil {
+		return errors.New("no inbox load")
+	}
+	keys := make([]*rsa.PrivateKey, len(l.Keys))
+	for i, pemText := range l.Keys {
+		k, err := signing.ParsePrivateKey(pemText)
+		if err != nil {
+			return err
+		}
+		keys[i] = k
+	}
+	rp.load = l
+	n := 0
+	build := func(count int, perActor int, valid bool) ([]prepared, error) {
+		total := count
+		if perActor > 0 {
+			total = perActor * len(l.Actors)
+		}
+		out := make([]prepared, total)
+		var wg sync.WaitGroup
+		var firstErr atomic.Value
+		var next atomic.Int64
+		base := n
+		n += total
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= total {
+						return
+					}
+					a := l.Actors[i%len(l.Actors)]
+					p, err := prepareOne(l, a, keys[a.Key], base+i, valid)
+					if err != nil {
+						firstErr.CompareAndSwap(nil, err)
+						return
+					}
+					out[i] = p
+				}
+			}()
+		}
+		wg.Wait()
+		if err, _ := firstErr.Load().(error); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	var err error
+	if rp.lists["warm-valid"], err = build(0, 1, true); err != nil {
+		return err
+	}
+	if rp.lists["valid"], err = build(l.Valid, 0, true); err != nil {
+		return err
+	}
+	if rp.lists["warm-bad"], err = build(0, 2, false); err != nil {
+		return err
+	}
+	rp.lists["bad"], err = build(l.Bad, 0, false)
+	return err
+}
+
+// prepareOne builds activity number i of actor a as a signed POST.
+func prepareOne(l *inboxLoad, a loadActor, key *rsa.PrivateKey, i int, valid bool) (prepared, error) {
+	const public = "https://www.w3.org/ns/activitystreams#Public"
+	id := fmt.Sprintf("%s/activities/%s-%d", a.IRI, l.Seed, i)
+	note := map[string]any{
+		"id": fmt.Sprintf("%s/notes/%s-%d", a.IRI, l.Seed, i), "type": "Note", "attributedTo": a.IRI,
+		"to": []string{public}, "cc": []string{l.Community}, "audience": l.Community,
+		"content":   fmt.Sprintf("<p>Benchmark note %d. Compost heats up when the mix of greens and browns is right, the pile is moist like a wrung-out sponge and it is turned every week or two; a pile that smells of ammonia wants more browns.</p>", i),
+		"published": time.Now().UTC().Format(time.RFC3339),
+	}
+	act := map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Create", "actor": a.IRI,
+		"to": []string{public}, "cc": []string{l.Community}, "audience": l.Community, "object": note,
+	}
+	body, err := json.Marshal(act)
+	if err != nil {
+		return prepared{}, err
+	}
+	r, err := http.NewRequest(http.MethodPost, l.URL, nil)
+	if err != nil {
+		return prepared{}, err
+	}
+	r.Host = l.Host
+	r.Header.Set("Content-Type", signing.ActivityContentType)
+	if valid {
+		if err := signing.NewSigner(a.KeyID, key).SignPost(r, body, time.Now()); err != nil {
+			return prepared{}, err
+		}
+	} else {
+		sum := sha256.Sum256(body)
+		r.Header.Set("Digest", "SHA-256="+base64.StdEncoding.EncodeToString(sum[:]))
+		r.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+		junk := make([]byte, 256)
+		_, _ = rand.Read(junk)
+		r.Header.Set("Signature", fmt.Sprintf(`keyId=%q,algorithm="rsa-sha256",headers="(request-target) host date digest",signature=%q`,
+			a.KeyID, base64.StdEncoding.EncodeToString(junk)))
+	}
+	return prepared{body: body, header: r.Header}, nil
+}
+
+// fireInbox POSTs a prepared set with the load's concurrency.
+func (rp *remoteProc) fireInbox(set string) (*loadResult, error) {
+	list, ok := rp.lists[set]
+	if !ok || rp.load == nil {
+		return nil, fmt.Errorf("no prepared set %q", set)
+	}
+	l := rp.load
+	client := loadClient(l.Concurrency)
+	defer client.CloseIdleConnections()
+	var next atomic.Int64
+	return runLoad(l.Concurrency, func() bool { return int(next.Load()) < len(list) }, func(ctx context.Context) (int, error) {
+		i := int(next.Add(1) - 1)
+		if i >= len(list) {
+			return -1, nil
+		}
+		p := list[i]
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.URL, bytes.NewReader(p.body))
+		if err != nil {
+			return 0, err
+		}
+		req.Host = l.Host
+		req.Header = p.header.Clone()
+		req.ContentLength = int64(len(p.body))
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	})
+}
+
+// runGets GETs one URL with many clients for a while.
+func runGets(g *getLoad) (*loadResult, error) {
+	if g == nil {
+		return nil, errors.New("no get load")
+	}
+	client := loadClient(g.Clients)
+	defer client.CloseIdleConnections()
+	deadline := time.Now().Add(time.Duration(g.DurationMS) * time.Millisecond)
+	return runLoad(g.Clients, func() bool { return time.Now().Before(deadline) }, func(ctx context.Context) (int, error) {
+		if !time.Now().Before(deadline) {
+			return -1, nil
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.URL, nil)
+		if err != nil {
+			return 0, err
+		}
+		req.Host = g.Host
+		if g.Accept != "" {
+			req.Header.Set("Accept", g.Accept)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	})
+}
+
+// runLoad runs do on n goroutines while more says so (do returns -1 when
+// there is nothing left) and collects statuses and latencies.
+func runLoad(n int, more func() bool, do func(ctx context.Context) (int, error)) (*loadResult, error) {
+	ctx := context.Background()
+	res := &loadResult{Status: map[int]int{}}
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	res.Start = time.Now().UnixNano()
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			status := map[int]int{}
+			errs, firstErr := 0, ""
+			for more() {
+				t := time.Now()
+				code, err := do(ctx)
+				if code == -1 {
+					break
+				}
+				if err != nil {
+					errs++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+					continue
+				}
+				mine = append(mine, time.Since(t))
+				status[code]++
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			for k, v := range status {
+				res.Status[k] += v
+			}
+			res.Errors += errs
+			if res.FirstErr == "" {
+				res.FirstErr = firstErr
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.End = time.Now().UnixNano()
+	res.Requests = len(lat) + res.Errors
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		res.P50us = float64(lat[len(lat)/2].Microseconds())
+		res.P99us = float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())
+	}
+	return res, nil
+}
+
+// loadClient keeps one connection per client alive.
+func loadClient(n int) *http.Client {
+	return &http.Client{
+		Timeout: time.Minute,
+		Transport: &http.Transport{
+			Proxy: nil, MaxIdleConns: n * 2, MaxIdleConnsPerHost: n * 2, IdleConnTimeout: time.Minute,
+			DisableCompression: true,
+		},
+	}
+}
+
+// ---- the case process's side ----
+
+// remoteClient drives a remote process.
+type remoteClient struct {
+	mu  sync.Mutex
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	enc *json.Encoder
+	dec *json.Decoder
+}
+
+// startRemote starts `practica bench --remote` (this same executable).
+func startRemote(stderr io.Writer) (*remoteClient, error) {
+	cmd, err := selfCommand("--remote")
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start remote process: %w", err)
+	}
+	return &remoteClient{cmd: cmd, in: in, enc: json.NewEncoder(in), dec: json.NewDecoder(bufio.NewReader(out))}, nil
+}
+
+// call sends one request and waits for its answer.
+func (r *remoteClient) call(req request) (response, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.enc.Encode(req); err != nil {
+		return response{}, fmt.Errorf("remote %s: %w", req.Op, err)
+	}
+	var resp response
+	if err := r.dec.Decode(&resp); err != nil {
+		return response{}, fmt.Errorf("remote %s: %w", req.Op, err)
+	}
+	if resp.Error != "" {
+		return resp, fmt.Errorf("remote %s: %s", req.Op, resp.Error)
+	}
+	return resp, nil
+}
+
+// close stops the remote process.
+func (r *remoteClient) close() {
+	_, _ = r.call(request{Op: "quit"})
+	_ = r.in.Close()
+	done := make(chan struct{})
+	go func() { _ = r.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = r.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// selfCommand runs this executable as `practica bench args…`. The
+// environment variable tells a test binary, which has no `bench` command,
+// to run the benchmark's Main instead of its tests.
+func selfCommand(args ...string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, append([]string{"bench"}, args...)...)
+	cmd.Env = append(os.Environ(), EnvChild+"=1")
+	return cmd, nil
+}

@@ -1,0 +1,58 @@
+package service
+
+import (
+	"context"
+
+	"github.com/practica-social/practica/models"
+)
+
+// RemoveMember ends someone's membership of a local community on a
+// moderator's decision (checklist row 18). The membership is kept as
+// rejected, so that a new Follow from the same person waits for a
+// moderator again, also in an open community. A remote member is sent
+// Reject{Follow} with the id of their original Follow, which is how
+// Mastodon removes a follower: their server then stops showing them the
+// community's members-only posts, and the community stops delivering to
+// them at once (only accepted members are delivered to).
+//
+// Owners cannot be removed; only an owner may remove a moderator.
+// Removing someone who is not a member is "not found"; removing a pending
+// request refuses it, as DecideMember would.
+func (s *Service) RemoveMember(ctx context.Context, c *models.Community, moderatorID, actorID int64) error {
+	if !c.Local {
+		return NotFound("community")
+	}
+	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
+		return err
+	}
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		m, err := s.store.GetMember(ctx, c.ID, actorID)
+		if err != nil {
+			return storeErr(err, "member")
+		}
+		if m.State == models.MemberRejected {
+			return NotFound("member")
+		}
+		switch m.Role {
+		case models.RoleOwner:
+			return Forbidden("an owner cannot be removed; hand the community over first")
+		case models.RoleModerator:
+			mod, err := s.store.GetMember(ctx, c.ID, moderatorID)
+			if err != nil || mod.Role != models.RoleOwner {
+				return Forbidden("only an owner may remove a moderator")
+			}
+		}
+		m.State, m.Role = models.MemberRejected, models.RoleMember
+		if err := s.store.PutMember(ctx, m); err != nil {
+			return storeErr(err, "membership")
+		}
+		who, err := s.store.GetActor(ctx, actorID)
+		if err != nil {
+			return storeErr(err, "member")
+		}
+		if who.Local {
+			return nil
+		}
+		return s.answerFollow(ctx, c, who, m.FollowIRI, "Reject")
+	})
+}
