@@ -207,6 +207,7 @@ func (inst *Instance) buildHTTP() error {
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(inst.Log, pages)
 	e.Use(recoverMiddleware(inst.Log))
+	e.Use(noSniff)
 	e.Use(newHTTPMetrics(inst.Metrics).middleware)
 	// Client addresses (log-in rate limits) come from X-Forwarded-For only
 	// when the direct peer is a loopback or private proxy.

@@ -106,3 +106,24 @@ func TestErrorsAreSafePagesOrJSON(t *testing.T) {
 		}
 	}
 }
+
+// Practica has no uploads yet; what it serves from its own domain — static
+// assets, JSON, ActivityPub documents — must never be sniffed into
+// something else, and static files run nothing.
+func TestChecklist16ServedFilesAreNeverSniffed(t *testing.T) {
+	n := testrig.NewNetwork()
+	inst := n.Start(t, "org-a.test")
+	for _, path := range []string{"/static/style.css", "/nodeinfo/2.1", "/actor", "/.well-known/webfinger?resource=acct:org-a.test@org-a.test", "/api/v1/instance", "/no-such"} {
+		code, _, hdr := fetch(t, n, inst.BaseURL+path, "application/activity+json")
+		if hdr.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s (%d): no nosniff", path, code)
+		}
+	}
+	_, _, hdr := fetch(t, n, inst.BaseURL+"/static/style.css", "")
+	if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "sandbox") {
+		t.Errorf("static CSP = %q", csp)
+	}
+	if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, "text/css") {
+		t.Errorf("static content type %q", ct)
+	}
+}

@@ -88,3 +88,17 @@ func (l asynqLogger) Info(args ...any)  { l.log.Info(fmt.Sprint(args...)) }
 func (l asynqLogger) Warn(args ...any)  { l.log.Warn(fmt.Sprint(args...)) }
 func (l asynqLogger) Error(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
+
+// noSniff forbids browsers to guess content types on every response, and
+// gives static files a CSP that runs nothing: whatever we serve is only
+// ever what its Content-Type says (checklist row 16).
+func noSniff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(c.Request().URL.Path, "/static/") {
+			h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; sandbox")
+		}
+		return next(c)
+	}
+}

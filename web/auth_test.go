@@ -45,7 +45,7 @@ func TestLoginAndLogout(t *testing.T) {
 	}
 }
 
-func TestSessionCookieFlagsAndFixation(t *testing.T) {
+func TestChecklist26SessionCookieFlagsAndFixation(t *testing.T) {
 	t.Parallel()
 	s := startSite(t)
 	s.account("alice", false)
@@ -98,7 +98,7 @@ func TestSessionCookieFlagsAndFixation(t *testing.T) {
 	}
 }
 
-func TestCSRFRefused(t *testing.T) {
+func TestChecklist26CSRFRefused(t *testing.T) {
 	t.Parallel()
 	s := startSite(t)
 	owner := s.account("owner", false)
@@ -130,7 +130,7 @@ func TestCSRFRefused(t *testing.T) {
 	wantBody(t, "member view", b.get("/c/garden"), "Start a thread", "Leave</button>")
 }
 
-func TestLoginRateLimit(t *testing.T) {
+func TestChecklist26LoginRateLimit(t *testing.T) {
 	t.Parallel()
 	s := startSite(t)
 	s.account("alice", false)

@@ -192,6 +192,9 @@ func (h *Handlers) Register(e *echo.Echo) {
 
 	e.GET("/settings", h.SettingsForm)
 	e.POST("/settings", h.SaveSettings, h.CSRF)
+	e.GET("/settings/tokens", h.TokensPage)
+	e.POST("/settings/tokens", h.CreateToken, h.CSRF)
+	e.POST("/settings/tokens/:id/revoke", h.RevokeToken, h.CSRF)
 
 	e.GET("/admin", h.Admin)
 	e.POST("/admin/signup-mode", h.AdminSignupMode, h.CSRF)
