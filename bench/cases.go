@@ -40,7 +40,7 @@ func sizesFor(quick bool) sizes {
 	if quick {
 		return sizes{
 			fanFollowers: 200, fanHosts: 50,
-			bigFollowers: 1000, bigHosts: 250,
+			bigFollowers: 500, bigHosts: 100,
 			deadFollowers: 200, deadHosts: 50, deadSilent: 5, deadRounds: 1, settle: 200 * time.Millisecond, deadTimeout: time.Second,
 			inboxActors: 20, inboxHosts: 10, inboxKeys: 2, inboxValid: 100, inboxBad: 100, inboxConcurrency: 16,
 			latencyPosts:  5,
@@ -329,12 +329,8 @@ func caseDeadHosts(ctx context.Context, r *runner) ([]*Metric, error) {
 		}
 		warmHosts = healthyHosts
 		var p pair
-		var owner *models.Actor
-		if owner, p.healthy, err = r.e.community(ctx, fmt.Sprintf("healthy%d", i)); err != nil {
+		if poster, p.healthy, err = r.e.community(ctx, fmt.Sprintf("healthy%d", i)); err != nil {
 			return nil, err
-		}
-		if poster == nil {
-			poster = owner
 		}
 		if _, p.mixed, err = r.e.community(ctx, fmt.Sprintf("mixed%d", i)); err != nil {
 			return nil, err
@@ -343,14 +339,6 @@ func caseDeadHosts(ctx context.Context, r *runner) ([]*Metric, error) {
 			return nil, err
 		}
 		if err := r.e.followers(ctx, p.mixed, mixedHosts, sz.deadFollowers, fmt.Sprintf("m%d-", i)); err != nil {
-			return nil, err
-		}
-		// One poster, the first community's owner, a member of the rest.
-		ms := []models.Member{{CommunityID: p.mixed.ID, ActorID: poster.ID, Role: models.RoleMember, State: models.MemberAccepted}}
-		if owner.ID != poster.ID {
-			ms = append(ms, models.Member{CommunityID: p.healthy.ID, ActorID: poster.ID, Role: models.RoleMember, State: models.MemberAccepted})
-		}
-		if err := r.e.inst.Store.CreateMembers(ctx, ms); err != nil {
 			return nil, err
 		}
 		pairs = append(pairs, p)
