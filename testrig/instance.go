@@ -2,6 +2,7 @@ package testrig
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -149,7 +150,15 @@ func (n *Network) StartTuned(t testing.TB, host string, tuning app.Tuning, opts 
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("testrig: %s: serve: %v", host, err)
+			// Instances of one network shut down together, so a request
+			// one makes to another (a key fetch, a delivery) may still be
+			// waiting when the shutdown deadline passes; that is the end
+			// of the test, not a failure of it. Any other error is.
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Logf("testrig: %s: shutdown cut in-flight requests: %v", host, err)
+			} else {
+				t.Errorf("testrig: %s: serve: %v", host, err)
+			}
 		}
 		stopWorkers()
 		_ = inst.Close()
