@@ -380,7 +380,7 @@ func caseDeadHosts(ctx context.Context, r *runner) ([]*Metric, error) {
 		[]series{
 			{Name: fmt.Sprintf("healthy: %d deliveries", ref.deliveries), Start: ref.start, Times: ref.times},
 			{Name: fmt.Sprintf("%d silent: %d live deliveries", sz.deadSilent, live), Start: run.start, Times: run.times,
-				Mark: sz.deadTimeout, MarkName: "remote timeout"},
+				Mark: sz.deadTimeout, MarkName: "the remote timeout, " + sz.deadTimeout.String()},
 		}); err != nil {
 		return nil, err
 	}
@@ -397,7 +397,8 @@ func caseDeadHosts(ctx context.Context, r *runner) ([]*Metric, error) {
 	}
 	return []*Metric{
 		(&Metric{Case: "deadhosts", Value: runSum.Seconds() / n, Unit: "s to the last live delivery",
-			Label: fmt.Sprintf("%d of %d instances silent, %s timeout, mean of %d rounds", sz.deadSilent, sz.deadHosts, sz.deadTimeout, len(pairs)), Detail: detail}).
+			Label: fmt.Sprintf("%d of %d instances silent, %s timeout, mean of %d rounds; %.0f µs CPU per live delivery, peak RSS %.0f MB",
+				sz.deadSilent, sz.deadHosts, sz.deadTimeout, len(pairs), float64(run.cpu.Microseconds())/float64(live), float64(peakRSS())/(1<<20)), Detail: detail}).
 			against(refSum.Seconds()/n, "s for the healthy fan-out").target("ratio", "lower", 1.5, 1.2),
 	}, nil
 }

@@ -78,13 +78,14 @@ func writePlot(path, title string, ss []series) error {
 		if s.Mark > 0 {
 			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="4 3"/>`+"\n", x(s.Mark.Seconds()), top, x(s.Mark.Seconds()), top+ph, color)
 		}
-		ly := top + 16 + float64(i)*18
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`+"\n", left+pw-250, ly-4, left+pw-230, ly-4, color)
+		// The curves rise from the bottom left: the top left is free.
+		ly := top + 18 + float64(i)*18
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`+"\n", left+10, ly-4, left+30, ly-4, color)
 		label := s.Name
 		if s.MarkName != "" {
 			label += " (dashed: " + s.MarkName + ")"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", left+pw-224, ly, html.EscapeString(label))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", left+36, ly, html.EscapeString(label))
 	}
 	b.WriteString("</svg>\n")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -83,6 +84,9 @@ func (h *Handlers) cached(next echo.HandlerFunc) echo.HandlerFunc {
 			for k, v := range d.header {
 				hdr[k] = v
 			}
+			// With its length known the answer goes out in one piece
+			// rather than in chunks.
+			hdr.Set(echo.HeaderContentLength, strconv.Itoa(len(d.body)))
 			return c.Blob(http.StatusOK, d.header.Get(echo.HeaderContentType), d.body)
 		}
 		resp := c.Response()
