@@ -255,6 +255,14 @@ func runChild(ctx context.Context, o Options, stdout io.Writer) error {
 	}
 	raiseFileLimit()
 	r := &runner{o: o, name: o.child, sz: sizesFor(o.Quick)}
+	d := time.Second
+	if o.Quick {
+		d = 100 * time.Millisecond
+	}
+	var err error
+	if r.rates, err = newRates(d); err != nil {
+		return err
+	}
 	if o.ceilings != "" {
 		if err := json.Unmarshal([]byte(o.ceilings), &r.c); err != nil {
 			return fmt.Errorf("--ceilings: %w", err)

@@ -80,6 +80,8 @@ type runner struct {
 	c    Ceilings
 	e    *env
 	prof *os.File
+	// rates re-measures the ceilings around a measurement.
+	rates *rates
 }
 
 // newEnv builds the case's instance.
@@ -128,6 +130,9 @@ type fanRun struct {
 	cpu           time.Duration
 	times         []time.Time
 	deliveries    int
+	// signBefore and signAfter are the all-core signing rates measured
+	// just before and after.
+	signBefore, signAfter float64
 }
 
 func (f fanRun) wall() time.Duration { return f.last.Sub(f.start) }
@@ -228,14 +233,26 @@ func (r *runner) fanOutCase(ctx context.Context, followers, hosts int) (fanRun, 
 	if err := r.warmUp(ctx, names); err != nil {
 		return fanRun{}, err
 	}
+	before, err := r.rates.signPerSec()
+	if err != nil {
+		return fanRun{}, err
+	}
 	resetPeakRSS()
 	if err := r.startProfile(); err != nil {
 		return fanRun{}, err
 	}
 	run, err := r.measureFanOut(ctx, poster, c, 2*hosts, true)
 	r.stopProfile()
+	if err != nil {
+		return run, err
+	}
+	after, err := r.rates.signPerSec()
+	run.signBefore, run.signAfter = before, after
 	return run, err
 }
+
+// signCeiling is the all-core signing rate around a fan-out.
+func (f fanRun) signCeiling() float64 { return (f.signBefore + f.signAfter) / 2 }
 
 func fanDetail(run fanRun, followers, hosts int) map[string]any {
 	d := map[string]any{
@@ -247,6 +264,9 @@ func fanDetail(run fanRun, followers, hosts int) map[string]any {
 	}
 	if !run.recorded.IsZero() {
 		d["all_outcomes_written_s"] = round(run.recorded.Sub(run.start).Seconds())
+	}
+	if run.signBefore > 0 {
+		d["signatures_per_s_before_after"] = []float64{round(run.signBefore), round(run.signAfter)}
 	}
 	return d
 }
@@ -271,7 +291,7 @@ func caseFanout(ctx context.Context, r *runner) ([]*Metric, error) {
 			against(r.c.SignMicros, "µs per signing (C_sign)").target("ratio", "lower", 1.5, 1.2),
 		(&Metric{Case: "fanout", Value: rate, Unit: "deliveries/s",
 			Label: fmt.Sprintf("%d deliveries in %.2f s, peak RSS %.0f MB", run.deliveries, run.wall().Seconds(), float64(peakRSS())/(1<<20)), Detail: detail}).
-			against(r.c.SignPerSec, "signatures/s on all cores (C_sign)").target("ratio", "higher", 0.50, 0.70),
+			against(run.signCeiling(), "signatures/s on all cores (C_sign) just before and after").target("ratio", "higher", 0.50, 0.70),
 	}, nil
 }
 
@@ -289,7 +309,7 @@ func caseFanout50k(ctx context.Context, r *runner) ([]*Metric, error) {
 		return nil, err
 	}
 	// The floor: every delivery needs one signature, on every core at once.
-	floor := float64(run.deliveries) / r.c.SignPerSec
+	floor := float64(run.deliveries) / run.signCeiling()
 	rss := float64(peakRSS()) / (1 << 20)
 	return []*Metric{
 		(&Metric{Case: "fanout-50k.rss", Value: rss, Unit: "MB peak RSS", Label: "VmHWM during the fan-out", Detail: detail}).
@@ -419,11 +439,11 @@ func caseInbox(ctx context.Context, r *runner) ([]*Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The community's own followers live on two hosts whose circuit is
+	// The community's own followers live on a host whose circuit is
 	// open, so each accepted post's Announces are queued (rows written,
 	// fan-out tasks run, deliveries postponed) but not signed and sent
 	// while the inbox is measured: sending is the fan-out cases' figure.
-	closed, err := r.e.addHosts(2, 0)
+	closed, err := r.e.addHosts(1, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -481,10 +501,14 @@ func caseInbox(ctx context.Context, r *runner) ([]*Metric, error) {
 	if _, err := r.waitProcessed(ctx, c, posts); err != nil {
 		return nil, err
 	}
-	if err := r.waitPostponed(ctx); err != nil {
+	if _, err := r.waitPostponed(ctx); err != nil {
 		return nil, err
 	}
 
+	verAcc0, err := r.rates.verifyPerSec()
+	if err != nil {
+		return nil, err
+	}
 	if err := r.startProfile(); err != nil {
 		return nil, err
 	}
@@ -501,13 +525,23 @@ func caseInbox(ctx context.Context, r *runner) ([]*Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := r.waitPostponed(ctx); err != nil {
+	drained, err := r.waitPostponed(ctx)
+	if err != nil {
 		return nil, err
 	}
+	r.logf("the Announces' fan-out tasks were done %.1f s after the first POST", drained.Sub(time.Unix(0, acc.Start)).Seconds())
 	// Bad signatures: a warm-up of two per actor first, since the first
 	// mismatch on a key triggers one fetch of its owner (a rotated key
 	// must be seen) and evicts the key from the cache.
+	verAcc1, err := r.rates.verifyPerSec()
+	if err != nil {
+		return nil, err
+	}
 	if _, err := r.fire("warm-bad", http.StatusUnauthorized, 2*sz.inboxActors); err != nil {
+		return nil, err
+	}
+	verBad0, err := r.rates.verifyPerSec()
+	if err != nil {
 		return nil, err
 	}
 	cpuBad0 := cpuTime()
@@ -516,6 +550,11 @@ func caseInbox(ctx context.Context, r *runner) ([]*Metric, error) {
 		return nil, err
 	}
 	cpuBad := cpuTime() - cpuBad0
+	verBad1, err := r.rates.verifyPerSec()
+	if err != nil {
+		return nil, err
+	}
+	verAcc, verBad := (verAcc0+verAcc1)/2, (verBad0+verBad1)/2
 
 	start := time.Unix(0, acc.Start)
 	accepted := float64(acc.Status[http.StatusAccepted]) / acc.seconds()
@@ -525,21 +564,24 @@ func caseInbox(ctx context.Context, r *runner) ([]*Metric, error) {
 		"activities": sz.inboxValid, "actors": sz.inboxActors, "hosts": sz.inboxHosts, "concurrency": sz.inboxConcurrency,
 		"accepted_per_s": round(accepted), "p50_ms": round(acc.P50us / 1e3), "p99_ms": round(acc.P99us / 1e3),
 		"processed_per_s": round(processed), "all_processed_s": round(done.Sub(start).Seconds()),
-		"cpu_per_processed_ms": round(float64(cpu.Microseconds()) / 1e3 / float64(sz.inboxValid)),
-		"rejected_per_s":       round(rejected), "cpu_per_rejected_us": round(float64(cpuBad.Microseconds()) / float64(sz.inboxBad)),
+		"announce_fanout_tasks_done_s": round(drained.Sub(start).Seconds()),
+		"cpu_per_processed_ms":         round(float64(cpu.Microseconds()) / 1e3 / float64(sz.inboxValid)),
+		"rejected_per_s":               round(rejected), "cpu_per_rejected_us": round(float64(cpuBad.Microseconds()) / float64(sz.inboxBad)),
 		"database": r.e.inst.Store.Dialect(), "peak_rss_mb": round(float64(peakRSS()) / (1 << 20)),
+		"verifications_per_s_around_accepted": []float64{round(verAcc0), round(verAcc1)},
+		"verifications_per_s_around_rejected": []float64{round(verBad0), round(verBad1)},
 	}
 	return []*Metric{
 		(&Metric{Case: "inbox.accepted", Value: accepted, Unit: "accepted/s",
 			Label: fmt.Sprintf("202 p50 %.1f ms, p99 %.1f ms, %d concurrent", acc.P50us/1e3, acc.P99us/1e3, sz.inboxConcurrency), Detail: detail}).
-			against(r.c.VerifyPerSec, "verifications/s on all cores (C_verify)").target("ratio", "higher", 0.10, 0.20),
+			against(verAcc, "verifications/s on all cores (C_verify) around it").target("ratio", "higher", 0.10, 0.20),
 		(&Metric{Case: "inbox.rejected", Value: rejected, Unit: "bad signatures refused/s",
 			Label: fmt.Sprintf("%.0f µs CPU each", float64(cpuBad.Microseconds())/float64(sz.inboxBad)), Detail: detail}).
-			against(r.c.VerifyPerSec, "verifications/s on all cores (C_verify)").target("ratio", "higher", 0.50, 0.70),
+			against(verBad, "verifications/s on all cores (C_verify) around it").target("ratio", "higher", 0.50, 0.70),
 		(&Metric{Case: "inbox", Value: processed, Unit: "processed/s end to end",
 			Label:  fmt.Sprintf("on %s: stored, threaded, Announces queued; %.2f ms CPU per activity", r.e.inst.Store.Dialect(), float64(cpu.Microseconds())/1e3/float64(sz.inboxValid)),
 			Detail: detail}).
-			against(r.c.VerifyPerSec, "verifications/s on all cores (C_verify)").target("value", "higher", 1000, 2000),
+			against(verAcc, "verifications/s on all cores (C_verify) around it").target("value", "higher", 1000, 2000),
 	}, nil
 }
 
@@ -595,20 +637,23 @@ func (r *runner) waitProcessed(ctx context.Context, c *models.Community, posts i
 // waitPostponed waits until the fan-out tasks have postponed every queued
 // Announce delivery (the followers' circuit is open), so that the next
 // phase does not share the machine with them.
-func (r *runner) waitPostponed(ctx context.Context) error {
-	deadline := time.Now().Add(r.sz.waitTimeout)
+// It returns when they were; it may take minutes, as the fan-out tasks
+// queue behind the received activities.
+func (r *runner) waitPostponed(ctx context.Context) (time.Time, error) {
+	timeout := 3 * r.sz.waitTimeout
+	deadline := time.Now().Add(timeout)
 	for {
 		ds, err := r.e.inst.Service.DueDeliveries(ctx, time.Now().Add(30*time.Minute), 1)
 		if err != nil {
-			return err
+			return time.Time{}, err
 		}
 		if len(ds) == 0 {
-			return nil
+			return time.Now(), nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("bench: deliveries not postponed after %s", r.sz.waitTimeout)
+			return time.Time{}, fmt.Errorf("bench: deliveries not postponed after %s", timeout)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

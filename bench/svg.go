@@ -85,6 +85,7 @@ func writePlot(path, title string, ss []series) error {
 		if s.MarkName != "" {
 			label += " (dashed: " + s.MarkName + ")"
 		}
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="16" fill="white" fill-opacity="0.85"/>`+"\n", left+34, ly-12, 6.6*float64(len([]rune(label)))+4)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", left+36, ly, html.EscapeString(label))
 	}
 	b.WriteString("</svg>\n")
