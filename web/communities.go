@@ -62,15 +62,11 @@ func (h *Handlers) CreateCommunity(c echo.Context) error {
 // EditCommunityForm shows the domain statement and policies for editing;
 // moderators only.
 func (h *Handlers) EditCommunityForm(c echo.Context) error {
-	si, err := requireLogin(c)
-	if si == nil {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
-	if err != nil {
-		return err
-	}
 	m, err := h.svc.MembershipOf(ctx, cm, si.Account.ActorID)
 	if err != nil {
 		return err
@@ -86,15 +82,11 @@ func (h *Handlers) EditCommunityForm(c echo.Context) error {
 
 // UpdateCommunity saves an edited domain statement and policies.
 func (h *Handlers) UpdateCommunity(c echo.Context) error {
-	si, err := requireLogin(c)
-	if si == nil {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
-	if err != nil {
-		return err
-	}
 	f := readCommunityForm(c)
 	_, err = h.svc.UpdateCommunity(ctx, si.Account.ActorID, cm.ID, service.CommunityEdit{
 		Name: f.Name, Summary: f.Summary, Topics: service.SplitTags(f.Topics), Visibility: f.Visibility, JoinPolicy: f.JoinPolicy,
@@ -111,15 +103,11 @@ func (h *Handlers) UpdateCommunity(c echo.Context) error {
 
 // Join makes the logged-in person a member (or asks to be one).
 func (h *Handlers) Join(c echo.Context) error {
-	si, err := requireLogin(c)
-	if si == nil {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
-	if err != nil {
-		return err
-	}
 	if _, err := h.svc.Join(ctx, si.Account.ActorID, cm); err != nil {
 		return err
 	}
@@ -128,15 +116,11 @@ func (h *Handlers) Join(c echo.Context) error {
 
 // Leave ends the logged-in person's membership.
 func (h *Handlers) Leave(c echo.Context) error {
-	si, err := requireLogin(c)
-	if si == nil {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
-	if err != nil {
-		return err
-	}
 	if err := h.svc.Leave(ctx, si.Account.ActorID, cm); err != nil {
 		return err
 	}

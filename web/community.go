@@ -111,15 +111,11 @@ func (h *Handlers) MembersPage(c echo.Context) error {
 
 // DecideMember approves or refuses a membership request; moderators only.
 func (h *Handlers) DecideMember(c echo.Context) error {
-	si, err := requireLogin(c)
-	if si == nil {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
-	if err != nil {
-		return err
-	}
 	actorID, err := idParam(c, "actor")
 	if err != nil {
 		return err

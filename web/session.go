@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
 )
 
@@ -165,4 +166,20 @@ func (h *Handlers) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// loggedInCommunity is the prologue of every page that acts on a community
+// for the logged-in person. A nil community means the handler must stop
+// and return err: a login redirect already written (err nil), or a
+// community that does not exist.
+func (h *Handlers) loggedInCommunity(c echo.Context) (*service.SignedIn, *models.Community, error) {
+	si, err := requireLogin(c)
+	if si == nil {
+		return nil, nil, err
+	}
+	cm, err := h.svc.CommunityByHandle(c.Request().Context(), c.Param("name"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return si, cm, nil
 }

@@ -45,15 +45,11 @@ func (h *Handlers) NewThreadForm(c echo.Context) error {
 
 // CreateThread starts a thread.
 func (h *Handlers) CreateThread(c echo.Context) error {
-	si, err := requireLogin(c)
-	if si == nil {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
-	if err != nil {
-		return err
-	}
 	f := threadForm{Community: cm, Title: c.FormValue("title"), Body: c.FormValue("body")}
 	p, err := h.svc.CreatePost(ctx, service.NewPost{AuthorID: si.Account.ActorID, CommunityID: cm.ID, Title: f.Title, Body: f.Body})
 	if err != nil {
@@ -115,15 +111,11 @@ func quote(p *models.Post) string {
 // ReplyForm shows the reply form for a post, prefilled with a quote of it
 // when the reader chose "reply with quote".
 func (h *Handlers) ReplyForm(c echo.Context) error {
-	si, err := requireLogin(c)
-	if si == nil {
+	_, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
-	if err != nil {
-		return err
-	}
 	rootID, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -148,15 +140,11 @@ func (h *Handlers) ReplyForm(c echo.Context) error {
 
 // Reply posts a reply in a thread.
 func (h *Handlers) Reply(c echo.Context) error {
-	si, err := requireLogin(c)
-	if si == nil {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
-	if err != nil {
-		return err
-	}
 	rootID, err := idParam(c, "id")
 	if err != nil {
 		return err
