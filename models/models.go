@@ -196,16 +196,18 @@ type Activity struct {
 // Delivery is one activity to send to one inbox. The database holds the
 // truth about pending work; asynq only wakes the workers.
 type Delivery struct {
-	ID            int64         `gorm:"primaryKey"`
-	ActivityID    int64         `gorm:"not null;uniqueIndex:idx_delivery,priority:1"`
-	InboxURL      string        `gorm:"size:2048;not null;uniqueIndex:idx_delivery,priority:2"`
-	Host          string        `gorm:"size:255;not null;index"`
-	State         DeliveryState `gorm:"size:16;not null;default:'pending';index:idx_delivery_due,priority:1"`
-	Priority      int           `gorm:"not null;default:0"`
-	Attempts      int           `gorm:"not null;default:0"`
-	NextAttemptAt time.Time     `gorm:"not null;index:idx_delivery_due,priority:2"`
-	LastStatus    int           `gorm:"not null;default:0"`
-	LastError     string        `gorm:"size:1024;not null;default:''"`
+	ID         int64         `gorm:"primaryKey"`
+	ActivityID int64         `gorm:"not null;uniqueIndex:idx_delivery,priority:1"`
+	InboxURL   string        `gorm:"size:2048;not null;uniqueIndex:idx_delivery,priority:2"`
+	Host       string        `gorm:"size:255;not null;index"`
+	State      DeliveryState `gorm:"size:16;not null;default:'pending'"`
+	Priority   int           `gorm:"not null;default:0"`
+	Attempts   int           `gorm:"not null;default:0"`
+	// NextAttemptAt of pending rows is indexed (idx_delivery_pending_due,
+	// partial) and, with the state, by activity (migration 0005).
+	NextAttemptAt time.Time `gorm:"not null"`
+	LastStatus    int       `gorm:"not null;default:0"`
+	LastError     string    `gorm:"size:1024;not null;default:''"`
 	DeliveredAt   *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time

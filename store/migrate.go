@@ -34,6 +34,7 @@ func migrations() []migration {
 		{Version: 2, Name: "auth", Up: migrateAuth},
 		{Version: 3, Name: "access_tokens", Up: migrateAccessTokens},
 		{Version: 4, Name: "inbox_indexes", Up: migrateInboxIndexes},
+		{Version: 5, Name: "delivery_indexes", Up: migrateDeliveryIndexes},
 	}
 }
 

@@ -37,3 +37,18 @@ func TestInboxIndexesExist(t *testing.T) {
 		}
 	}
 }
+
+// The delivery queue's indexes must not let a stale planner scan every
+// pending row for a statement about one row or one activity (see
+// migrate_0005): no index leads with the state any more.
+func TestDeliveryIndexes(t *testing.T) {
+	s := testrig.NewStore(t)
+	for _, idx := range []string{"idx_delivery_activity_due", "idx_delivery_pending_due"} {
+		if !s.HasIndex("deliveries", idx) {
+			t.Errorf("index %s missing", idx)
+		}
+	}
+	if s.HasIndex("deliveries", "idx_delivery_due") {
+		t.Error("index idx_delivery_due (state, next_attempt_at) still exists")
+	}
+}
