@@ -95,11 +95,15 @@ func (r *runner) newEnv(ctx context.Context, tuning app.Tuning) error {
 }
 
 // startProfile starts the CPU profile of the measured part, if asked for.
-func (r *runner) startProfile() error {
+func (r *runner) startProfile() error { return r.startProfileAs(r.name) }
+
+// startProfileAs profiles a second measured part of a case to
+// FILE.<name>.
+func (r *runner) startProfileAs(name string) error {
 	if r.o.CPUProfile == "" {
 		return nil
 	}
-	f, err := os.Create(r.o.CPUProfile + "." + r.name)
+	f, err := os.Create(r.o.CPUProfile + "." + name)
 	if err != nil {
 		return err
 	}
@@ -544,12 +548,16 @@ func caseInbox(ctx context.Context, r *runner) ([]*Metric, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.startProfileAs(r.name + "-rejected"); err != nil {
+		return nil, err
+	}
 	cpuBad0 := cpuTime()
 	bad, err := r.fire("bad", http.StatusUnauthorized, sz.inboxBad)
+	cpuBad := cpuTime() - cpuBad0
+	r.stopProfile()
 	if err != nil {
 		return nil, err
 	}
-	cpuBad := cpuTime() - cpuBad0
 	verBad1, err := r.rates.verifyPerSec()
 	if err != nil {
 		return nil, err

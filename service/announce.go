@@ -16,7 +16,7 @@ func (s *Service) redistribute(ctx context.Context, c *models.Community, inner *
 	if !c.Local {
 		return nil
 	}
-	inboxes, err := s.store.MemberInboxes(ctx, c.ID)
+	inboxes, err := s.memberInboxes(ctx, c.ID)
 	if err != nil {
 		return storeErr(err, "member inboxes")
 	}
@@ -32,26 +32,23 @@ func (s *Service) redistribute(ctx context.Context, c *models.Community, inner *
 	if err != nil {
 		return err
 	}
-	ann := &models.Activity{
+	acts := []*models.Activity{{
 		IRI: id, Type: "Announce", ActorID: c.ActorID, ObjectIRI: inner.IRI, CommunityID: &c.ID,
 		Audience: inner.Audience, Local: true, InOutbox: true, JSON: body,
+	}}
+	if boostObject != "" && inner.Audience == models.AudiencePublic {
+		bid := s.urls.Activity(newID())
+		bdoc := activityDoc(bid, "Announce", c.Actor.IRI, boostObject, to, cc)
+		bdoc["audience"] = c.Actor.IRI
+		bbody, err := marshal(bdoc)
+		if err != nil {
+			return err
+		}
+		acts = append(acts, &models.Activity{
+			IRI: bid, Type: "Announce", ActorID: c.ActorID, ObjectIRI: boostObject, CommunityID: &c.ID,
+			Audience: inner.Audience, Local: true, JSON: bbody,
+		})
 	}
-	if err := s.publish(ctx, ann, inboxes, PriorityBulk); err != nil {
-		return err
-	}
-	if boostObject == "" || inner.Audience != models.AudiencePublic {
-		return nil
-	}
-	bid := s.urls.Activity(newID())
-	bdoc := activityDoc(bid, "Announce", c.Actor.IRI, boostObject, to, cc)
-	bdoc["audience"] = c.Actor.IRI
-	bbody, err := marshal(bdoc)
-	if err != nil {
-		return err
-	}
-	boost := &models.Activity{
-		IRI: bid, Type: "Announce", ActorID: c.ActorID, ObjectIRI: boostObject, CommunityID: &c.ID,
-		Audience: inner.Audience, Local: true, JSON: bbody,
-	}
-	return s.publish(ctx, boost, inboxes, PriorityBulk)
+	// Both Announces and their deliveries in two statements.
+	return s.publishAll(ctx, acts, inboxes, PriorityBulk)
 }

@@ -146,13 +146,28 @@ func (s *Service) ListLocalCommunities(ctx context.Context, limit int) ([]models
 // CommunityByActorIRI returns the community (local, or remote and known)
 // whose Group actor has the given id.
 func (s *Service) CommunityByActorIRI(ctx context.Context, iri string) (*models.Community, error) {
-	// One query: the inbox asks this for every activity it processes.
+	// One query (none within a batch that asked already): the inbox asks
+	// this for every activity it processes.
+	m := memoOf(ctx)
+	if m != nil {
+		m.mu.Lock()
+		c, ok := m.communities[iri]
+		m.mu.Unlock()
+		if ok {
+			return c, nil
+		}
+	}
 	c, err := s.store.GetCommunityByActorIRI(ctx, iri)
 	if err != nil {
 		return nil, storeErr(err, "community")
 	}
 	if c.Actor == nil || c.Actor.Type != models.ActorGroup {
 		return nil, NotFound("community")
+	}
+	if m != nil {
+		m.mu.Lock()
+		m.communities[iri] = c
+		m.mu.Unlock()
 	}
 	return c, nil
 }

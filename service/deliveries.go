@@ -36,6 +36,27 @@ func (s *Service) ClaimDeliveries(ctx context.Context, activityID int64, now, le
 	return ds, storeErr(err, "deliveries")
 }
 
+// ClaimDeliveriesOf claims up to limit due deliveries of several
+// activities in one statement, as ClaimDeliveries does for one.
+func (s *Service) ClaimDeliveriesOf(ctx context.Context, activityIDs []int64, now, leaseUntil time.Time, limit int) ([]models.Delivery, error) {
+	ds, err := s.store.ClaimDeliveriesOf(ctx, activityIDs, now, leaseUntil, limit)
+	return ds, storeErr(err, "deliveries")
+}
+
+// ActivitiesForDelivery loads the activities of a fan-out by id, in one
+// query; ids with no row are absent from the map.
+func (s *Service) ActivitiesForDelivery(ctx context.Context, ids []int64) (map[int64]*models.Activity, error) {
+	as, err := s.store.GetActivities(ctx, ids)
+	if err != nil {
+		return nil, storeErr(err, "activities")
+	}
+	out := make(map[int64]*models.Activity, len(as))
+	for i := range as {
+		out[as[i].ID] = &as[i]
+	}
+	return out, nil
+}
+
 // ClaimDelivery claims one delivery if it is pending and due at now, as
 // ClaimDeliveries does. KindNotFound when it is finished, not due, or held
 // by another worker: the caller has nothing to do.
@@ -117,6 +138,7 @@ func (s *Service) RecordDeliveryResults(ctx context.Context, rs []DeliveryResult
 		// Successes grouped by status code, with the latest time of each.
 		done := map[int][]int64{}
 		doneAt := map[int]time.Time{}
+		var attempts []store.DeliveryAttempt
 		for _, r := range rs {
 			if r.State == models.DeliveryDone {
 				k := r.LastStatus
@@ -128,16 +150,17 @@ func (s *Service) RecordDeliveryResults(ctx context.Context, rs []DeliveryResult
 				}
 				continue
 			}
-			ok, err := s.store.RecordDeliveryAttempt(ctx, store.DeliveryAttempt{
+			attempts = append(attempts, store.DeliveryAttempt{
 				ID: r.ID, State: r.State, Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt,
 				LastStatus: r.LastStatus, LastError: r.LastError,
 			})
+		}
+		if len(attempts) > 0 {
+			n, err := s.store.RecordDeliveryAttempts(ctx, attempts)
 			if err != nil {
 				return err
 			}
-			if ok {
-				changed++
-			}
+			changed += int(n)
 		}
 		for k, ids := range done {
 			n, err := s.store.MarkDeliveriesDone(ctx, ids, k, doneAt[k])

@@ -18,14 +18,14 @@ type deliveryWaker struct {
 	activities []int64
 }
 
-func (w *deliveryWaker) Deliver(_ context.Context, id int64) error {
+func (w *deliveryWaker) Deliver(_ context.Context, ids ...int64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.activities = append(w.activities, id)
+	w.activities = append(w.activities, ids...)
 	return nil
 }
 
-func (w *deliveryWaker) ProcessInbox(context.Context, int64) error { return nil }
+func (w *deliveryWaker) ProcessInbox(context.Context, ...int64) error { return nil }
 
 func (w *deliveryWaker) woken() []int64 {
 	w.mu.Lock()

@@ -15,6 +15,9 @@ import (
 // and wakes nobody: it returns the first row's id with created false.
 // Failing to wake a worker (Redis down) is logged, not returned: the row is
 // safe, and the reconciler finds it through UnprocessedInboxItems.
+//
+// Concurrent calls share their insert (a group commit, inbox_batch.go):
+// each returns once its own row has committed, never before.
 func (s *Service) ReceiveActivity(ctx context.Context, it models.InboxItem) (id int64, created bool, err error) {
 	if it.ActivityIRI == "" || it.ActorIRI == "" || it.Body == "" {
 		return 0, false, Invalid("an activity needs an id, an actor and a body")
@@ -25,6 +28,9 @@ func (s *Service) ReceiveActivity(ctx context.Context, it models.InboxItem) (id 
 	it.ReceivedAt = s.now().UTC()
 	if len(it.Type) > 32 {
 		it.Type = it.Type[:32]
+	}
+	if !store.InTx(ctx) {
+		return s.received.submit(ctx, s, it)
 	}
 	// One statement, committed on its own: no transaction is needed (nor
 	// its two extra round trips, on the inbox's hot path).
@@ -70,4 +76,25 @@ func (s *Service) MarkInboxItem(ctx context.Context, id int64, state models.Inbo
 func (s *Service) UnprocessedInboxItems(ctx context.Context, olderThan time.Duration, limit int) ([]models.InboxItem, error) {
 	items, err := s.store.UnprocessedInboxItems(ctx, s.now().UTC().Add(-olderThan), limit)
 	return items, storeErr(err, "received activities")
+}
+
+// InboxItems returns received activities by row id, in id order; ids with
+// no row are left out.
+func (s *Service) InboxItems(ctx context.Context, ids []int64) ([]models.InboxItem, error) {
+	items, err := s.store.GetInboxItems(ctx, ids)
+	return items, storeErr(err, "received activities")
+}
+
+// MarkInboxItemsProcessed records that received activities were
+// processed, in one statement.
+func (s *Service) MarkInboxItemsProcessed(ctx context.Context, ids []int64) error {
+	return storeErr(s.store.MarkInboxItemsProcessed(ctx, ids, s.now().UTC()), "received activities")
+}
+
+// Atomically runs fn in one transaction: every service call made with
+// the context fn receives commits with it or not at all, and what they
+// would do after their commit (waking workers) waits for this one. A
+// worker handling a batch of received activities so pays for one commit.
+func (s *Service) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	return s.store.WithTx(ctx, fn)
 }

@@ -20,12 +20,12 @@ type inboxWaker struct {
 	fail  bool
 }
 
-func (w *inboxWaker) Deliver(context.Context, int64) error { return nil }
+func (w *inboxWaker) Deliver(context.Context, ...int64) error { return nil }
 
-func (w *inboxWaker) ProcessInbox(_ context.Context, id int64) error {
+func (w *inboxWaker) ProcessInbox(_ context.Context, ids ...int64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.items = append(w.items, id)
+	w.items = append(w.items, ids...)
 	if w.fail {
 		return errors.New("redis: connection refused")
 	}

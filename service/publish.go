@@ -13,10 +13,10 @@ import (
 // the rows it names have committed; if a call fails (Redis down), the
 // reconciler finds the rows later, so failure is logged, not returned.
 type Dispatcher interface {
-	// Deliver asks for an activity's pending deliveries to be sent.
-	Deliver(ctx context.Context, activityID int64) error
-	// ProcessInbox asks for a received activity to be processed.
-	ProcessInbox(ctx context.Context, itemID int64) error
+	// Deliver asks for the pending deliveries of activities to be sent.
+	Deliver(ctx context.Context, activityIDs ...int64) error
+	// ProcessInbox asks for received activities to be processed, in order.
+	ProcessInbox(ctx context.Context, itemIDs ...int64) error
 }
 
 // Delivery priorities: membership and direct traffic goes before bulk
@@ -51,12 +51,52 @@ func (s *Service) publish(ctx context.Context, act *models.Activity, inboxes []s
 			return storeErr(err, "deliveries")
 		}
 		if n > 0 && s.dispatch != nil {
-			id := act.ID
-			store.AfterCommit(ctx, func() {
-				if err := s.dispatch.Deliver(context.WithoutCancel(ctx), id); err != nil {
-					s.log.Warn("enqueue delivery failed; the reconciler will retry", "activity", id, "err", err)
+			// One fan-out task for every activity the transaction stores:
+			// a worker's batch of received posts, each with two Announces,
+			// wakes the senders once.
+			store.AfterCommitIDs(ctx, "deliver", act.ID, func(ids []int64) {
+				if err := s.dispatch.Deliver(context.WithoutCancel(ctx), ids...); err != nil {
+					s.log.Warn("enqueue delivery failed; the reconciler will retry", "activities", ids, "err", err)
 				}
 			})
+		}
+		return nil
+	})
+}
+
+// publishAll is publish for several new activities with the same
+// recipients: one statement stores the activities, one their deliveries.
+func (s *Service) publishAll(ctx context.Context, acts []*models.Activity, inboxes []string, priority int) error {
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateActivities(ctx, acts); err != nil {
+			return storeErr(err, "activities")
+		}
+		remote := make([]string, 0, len(inboxes))
+		own := s.urls.Host()
+		for _, in := range inboxes {
+			if u, err := url.Parse(in); err == nil && u.Host != "" && strings.ToLower(u.Host) != own {
+				remote = append(remote, in)
+			}
+		}
+		if len(remote) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(acts))
+		for i, a := range acts {
+			ids[i] = a.ID
+		}
+		n, err := s.store.CreateDeliveriesOf(ctx, ids, remote, priority, s.now().UTC())
+		if err != nil {
+			return storeErr(err, "deliveries")
+		}
+		if n > 0 && s.dispatch != nil {
+			for _, id := range ids {
+				store.AfterCommitIDs(ctx, "deliver", id, func(ids []int64) {
+					if err := s.dispatch.Deliver(context.WithoutCancel(ctx), ids...); err != nil {
+						s.log.Warn("enqueue delivery failed; the reconciler will retry", "activities", ids, "err", err)
+					}
+				})
+			}
 		}
 		return nil
 	})

@@ -78,15 +78,18 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 	if !sameHost(rp.IRI, author.IRI) {
 		return nil, Invalid("the object's id is not on its author's host")
 	}
-	if gone, err := s.store.IsTombstoned(ctx, rp.IRI); err != nil {
-		return nil, storeErr(err, "tombstone")
-	} else if gone {
-		return nil, ErrDropped
-	}
-	if existing, err := s.store.GetPostByIRI(ctx, rp.IRI); err == nil {
-		return existing, ErrDropped
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, storeErr(err, "post")
+	// A batch knows which of its objects were new when it was loaded.
+	if !takeFresh(ctx, rp.IRI) {
+		if gone, err := s.store.IsTombstoned(ctx, rp.IRI); err != nil {
+			return nil, storeErr(err, "tombstone")
+		} else if gone {
+			return nil, ErrDropped
+		}
+		if existing, err := s.store.GetPostByIRI(ctx, rp.IRI); err == nil {
+			return existing, ErrDropped
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, storeErr(err, "post")
+		}
 	}
 	audience := models.AudiencePublic
 	switch {
@@ -169,6 +172,9 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 
 // mayReceive applies a local community's rules to a remote author.
 func (s *Service) mayReceive(ctx context.Context, c *models.Community, author *models.Actor, newThread bool) error {
+	if c.Visibility != models.VisibilityMembers && (!newThread || !c.PostingRestrictedToMods) {
+		return nil // open to everyone: no membership to look up
+	}
 	m, err := s.store.GetMember(ctx, c.ID, author.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return storeErr(err, "membership")

@@ -53,6 +53,7 @@ func (s *Service) PutRemoteActor(ctx context.Context, doc *activitystreams.Actor
 	if err != nil {
 		return nil, storeErr(err, "remote actor")
 	}
+	setMemoActor(ctx, a.IRI, nil) // a batch's copy is out of date
 	return a, nil
 }
 
@@ -135,6 +136,9 @@ func (s *Service) remoteActorFromAS(doc *activitystreams.Actor) (*models.Actor, 
 
 // ActorByIRI returns a stored actor, local or remote, by its id.
 func (s *Service) ActorByIRI(ctx context.Context, iri string) (*models.Actor, error) {
+	if a, ok := memoActor(ctx, iri); ok {
+		return a, nil
+	}
 	a, err := s.store.GetActorByIRI(ctx, iri)
 	return a, storeErr(err, "actor")
 }
@@ -150,6 +154,7 @@ func (s *Service) ActorByKeyID(ctx context.Context, keyID string) (*models.Actor
 // once more for a while): its memberships and follows end. Unknown actors
 // need nothing.
 func (s *Service) MarkRemoteActorGone(ctx context.Context, iri string) error {
+	setMemoActor(ctx, iri, nil)
 	a, err := s.store.GetActorByIRI(ctx, iri)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil

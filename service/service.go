@@ -35,6 +35,8 @@ type Service struct {
 	dispatch     Dispatcher
 	now          func() time.Time
 	log          *slog.Logger
+	// received batches the inbox's inserts (inbox_batch.go).
+	received groupCommit
 }
 
 // New builds the service.

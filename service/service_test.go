@@ -21,14 +21,14 @@ type recorder struct {
 	activities []int64
 }
 
-func (r *recorder) Deliver(_ context.Context, id int64) error {
+func (r *recorder) Deliver(_ context.Context, ids ...int64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.activities = append(r.activities, id)
+	r.activities = append(r.activities, ids...)
 	return nil
 }
 
-func (r *recorder) ProcessInbox(context.Context, int64) error { return nil }
+func (r *recorder) ProcessInbox(context.Context, ...int64) error { return nil }
 
 func (r *recorder) take() []int64 {
 	r.mu.Lock()

@@ -12,6 +12,29 @@ func (s *Store) CreateActivity(ctx context.Context, a *models.Activity) error {
 	return translate(s.conn(ctx).Create(a).Error, "create activity "+a.IRI)
 }
 
+// CreateActivities stores new activities in one statement, setting their
+// ids.
+func (s *Store) CreateActivities(ctx context.Context, as []*models.Activity) error {
+	if len(as) == 0 {
+		return nil
+	}
+	return translate(s.conn(ctx).Create(as).Error, fmt.Sprintf("create %d activities (%s…)", len(as), as[0].IRI))
+}
+
+// GetActivities returns the activities with the given row ids; ids with
+// no row are left out.
+func (s *Store) GetActivities(ctx context.Context, ids []int64) ([]models.Activity, error) {
+	var out []models.Activity
+	for start := 0; start < len(ids); start += idChunk {
+		var as []models.Activity
+		if err := s.conn(ctx).Where("id IN ?", ids[start:min(start+idChunk, len(ids))]).Find(&as).Error; err != nil {
+			return nil, translate(err, fmt.Sprintf("get %d activities", len(ids)))
+		}
+		out = append(out, as...)
+	}
+	return out, nil
+}
+
 // GetActivity returns an activity by row id.
 func (s *Store) GetActivity(ctx context.Context, id int64) (*models.Activity, error) {
 	var a models.Activity

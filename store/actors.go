@@ -67,6 +67,20 @@ func (s *Store) GetActorByIRI(ctx context.Context, iri string) (*models.Actor, e
 	return &a, nil
 }
 
+// GetActorsByIRI returns the stored actors among iris, in one query per
+// thousand.
+func (s *Store) GetActorsByIRI(ctx context.Context, iris []string) ([]models.Actor, error) {
+	var out []models.Actor
+	for start := 0; start < len(iris); start += idChunk {
+		var as []models.Actor
+		if err := s.conn(ctx).Where("iri IN ?", iris[start:min(start+idChunk, len(iris))]).Find(&as).Error; err != nil {
+			return nil, translate(err, fmt.Sprintf("get %d actors", len(iris)))
+		}
+		out = append(out, as...)
+	}
+	return out, nil
+}
+
 // GetActorByKeyID returns the actor owning the public key keyID.
 func (s *Store) GetActorByKeyID(ctx context.Context, keyID string) (*models.Actor, error) {
 	var a models.Actor

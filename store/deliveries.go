@@ -20,8 +20,14 @@ const deliveryBatch = 1000
 // skipped, so running a fan-out twice changes nothing. It returns how many
 // rows are new.
 func (s *Store) CreateDeliveries(ctx context.Context, activityID int64, inboxes []string, priority int, due time.Time) (int64, error) {
+	return s.CreateDeliveriesOf(ctx, []int64{activityID}, inboxes, priority, due)
+}
+
+// CreateDeliveriesOf is CreateDeliveries for several activities with the
+// same inboxes, in as few statements as the parameter limit allows.
+func (s *Store) CreateDeliveriesOf(ctx context.Context, activityIDs []int64, inboxes []string, priority int, due time.Time) (int64, error) {
 	seen := make(map[string]bool, len(inboxes))
-	rows := make([]models.Delivery, 0, len(inboxes))
+	rows := make([]models.Delivery, 0, len(inboxes)*len(activityIDs))
 	for _, in := range inboxes {
 		if in == "" || seen[in] {
 			continue
@@ -31,17 +37,19 @@ func (s *Store) CreateDeliveries(ctx context.Context, activityID int64, inboxes 
 		if u, err := url.Parse(in); err == nil {
 			host = strings.ToLower(u.Host)
 		}
-		rows = append(rows, models.Delivery{
-			ActivityID: activityID, InboxURL: in, Host: host, State: models.DeliveryPending,
-			Priority: priority, NextAttemptAt: due,
-		})
+		for _, id := range activityIDs {
+			rows = append(rows, models.Delivery{
+				ActivityID: id, InboxURL: in, Host: host, State: models.DeliveryPending,
+				Priority: priority, NextAttemptAt: due,
+			})
+		}
 	}
 	var created int64
 	for start := 0; start < len(rows); start += deliveryBatch {
 		end := min(start+deliveryBatch, len(rows))
 		res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(rows[start:end])
 		if res.Error != nil {
-			return created, translate(res.Error, fmt.Sprintf("create deliveries of activity %d", activityID))
+			return created, translate(res.Error, fmt.Sprintf("create deliveries of activities %v", activityIDs))
 		}
 		created += res.RowsAffected
 	}

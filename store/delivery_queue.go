@@ -63,6 +63,32 @@ func (s *Store) ClaimActivityDeliveries(ctx context.Context, activityID int64, n
 	return ds, nil
 }
 
+// ClaimDeliveriesOf is ClaimActivityDeliveries for several activities at
+// once (at most idChunk): up to limit of their due rows, highest priority
+// first, in one statement.
+func (s *Store) ClaimDeliveriesOf(ctx context.Context, activityIDs []int64, now, leaseUntil time.Time, limit int) ([]models.Delivery, error) {
+	if len(activityIDs) == 0 {
+		return nil, nil
+	}
+	if len(activityIDs) > idChunk {
+		activityIDs = activityIDs[:idChunk]
+	}
+	materialized, lock, recheck := "", "", " AND state = ?"
+	args := []any{activityIDs, models.DeliveryPending, now.UTC(), limit, leaseUntil.UTC(), s.db.NowFunc()}
+	if s.dialect == DialectPostgres {
+		materialized, lock, recheck = "MATERIALIZED", " FOR UPDATE SKIP LOCKED", ""
+	} else {
+		args = append(args, models.DeliveryPending)
+	}
+	q := strings.Replace(claimSQL, "activity_id = ?", "activity_id IN ?", 1)
+	var ds []models.Delivery
+	err := s.conn(ctx).Raw(fmt.Sprintf(q, materialized, lock, recheck), args...).Scan(&ds).Error
+	if err != nil {
+		return nil, translate(err, fmt.Sprintf("claim deliveries of %d activities", len(activityIDs)))
+	}
+	return ds, nil
+}
+
 // ClaimDelivery claims one delivery if it is pending and due at now, moving
 // its NextAttemptAt to leaseUntil. ErrNotFound when it does not exist, is
 // finished, or is not due (another worker holds it, or it was rescheduled).
@@ -150,6 +176,48 @@ func (s *Store) RecordDeliveryAttempt(ctx context.Context, a DeliveryAttempt) (b
 // a literal: only a literal lets the planner use the partial index of due
 // rows (idx_delivery_pending_due), a parameter would not in a cached plan.
 const pendingLiteral = "'" + string(models.DeliveryPending) + "'"
+
+// attemptChunk bounds the rows of one RecordDeliveryAttempts statement:
+// six parameters a row, well under every database's limit.
+const attemptChunk = 500
+
+// RecordDeliveryAttempts is RecordDeliveryAttempt for many rows in one
+// statement per 500 (UPDATE … FROM VALUES): a fan-out postponing or
+// retrying thousands of rows writes them together. Rows no longer
+// pending are left alone. It returns how many rows changed.
+func (s *Store) RecordDeliveryAttempts(ctx context.Context, as []DeliveryAttempt) (int64, error) {
+	row := "(?, ?, ?, ?, ?, ?)"
+	if s.dialect == DialectPostgres {
+		// Postgres types a VALUES list from its first row; say it.
+		row = "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TIMESTAMPTZ), CAST(? AS BIGINT), CAST(? AS TEXT))"
+	}
+	var changed int64
+	for start := 0; start < len(as); start += attemptChunk {
+		chunk := as[start:min(start+attemptChunk, len(as))]
+		var sb strings.Builder
+		// A CTE names the VALUES columns in both dialects (SQLite has no
+		// "AS v(…)" column list).
+		sb.WriteString("WITH v (id, state, attempts, next_attempt_at, last_status, last_error) AS (VALUES ")
+		args := make([]any, 0, 1+6*len(chunk))
+		for i, a := range chunk {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(row)
+			args = append(args, a.ID, string(a.State), a.Attempts, a.NextAttemptAt.UTC(), a.LastStatus, clip(a.LastError, 1000))
+		}
+		sb.WriteString(") UPDATE deliveries SET state = v.state, attempts = v.attempts, next_attempt_at = v.next_attempt_at, " +
+			"last_status = v.last_status, last_error = v.last_error, updated_at = ? FROM v " +
+			"WHERE deliveries.id = v.id AND deliveries.state = " + pendingLiteral)
+		args = append(args, s.db.NowFunc())
+		res := s.conn(ctx).Exec(sb.String(), args...)
+		if res.Error != nil {
+			return changed, translate(res.Error, fmt.Sprintf("record %d delivery attempts", len(chunk)))
+		}
+		changed += res.RowsAffected
+	}
+	return changed, nil
+}
 
 // DueDeliveries lists pending deliveries whose NextAttemptAt is at or
 // before olderThan, the longest overdue first.

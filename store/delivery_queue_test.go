@@ -268,3 +268,43 @@ func ids(ds []models.Delivery) []int64 {
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
+
+func TestRecordDeliveryAttemptsInOneStatement(t *testing.T) {
+	s := testrig.NewStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	_, ds := seedDeliveries(t, s, 3, 0, now)
+	if _, err := s.MarkDeliveriesDone(ctx, []int64{ds[0].ID}, 202, now); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(90 * time.Minute)
+	n, err := s.RecordDeliveryAttempts(ctx, []store.DeliveryAttempt{
+		// Done already: must stay done.
+		{ID: ds[0].ID, State: models.DeliveryPending, Attempts: 9, NextAttemptAt: later, LastStatus: 500, LastError: "late failure"},
+		{ID: ds[1].ID, State: models.DeliveryPending, Attempts: 2, NextAttemptAt: later, LastStatus: 503, LastError: "try later"},
+		{ID: ds[2].ID, State: models.DeliveryFailed, Attempts: 1, NextAttemptAt: now, LastStatus: 400, LastError: strings.Repeat("é", 1500) + "\x00"},
+	})
+	if err != nil || n != 2 {
+		t.Fatalf("RecordDeliveryAttempts = %d, %v; want 2 rows changed", n, err)
+	}
+	d0, _ := s.GetDelivery(ctx, ds[0].ID)
+	if d0.State != models.DeliveryDone || d0.LastStatus != 202 {
+		t.Fatalf("done row changed: %+v", d0)
+	}
+	d1, _ := s.GetDelivery(ctx, ds[1].ID)
+	if d1.State != models.DeliveryPending || d1.Attempts != 2 || d1.LastStatus != 503 || d1.LastError != "try later" || !d1.NextAttemptAt.Equal(later) {
+		t.Fatalf("retried row is %+v, want next attempt %v", d1, later)
+	}
+	d2, _ := s.GetDelivery(ctx, ds[2].ID)
+	if d2.State != models.DeliveryFailed || d2.LastStatus != 400 || len(d2.LastError) != 1000 {
+		t.Fatalf("failed row is %+v (error length %d)", d2, len(d2.LastError))
+	}
+	// The retried row is due again at its new time, not before.
+	due, err := s.DueDeliveries(ctx, later.Add(-time.Second), 10)
+	if err != nil || len(due) != 0 {
+		t.Fatalf("due before the retry time: %v, %v", due, err)
+	}
+	if due, _ := s.DueDeliveries(ctx, later, 10); len(due) != 1 || due[0].ID != ds[1].ID {
+		t.Fatalf("due at the retry time: %v", due)
+	}
+}

@@ -35,6 +35,106 @@ func (s *Store) CreateInboxItem(ctx context.Context, it *models.InboxItem) error
 	return nil
 }
 
+// CreateInboxItems stores received activities in one statement, skipping
+// those whose activity id is stored already (or repeated in items), and
+// returns the row id of every item: created[i] says whether items[i] made
+// a new row. Each id is stored once: of two items with one activity id,
+// the first creates and the second gets its row.
+func (s *Store) CreateInboxItems(ctx context.Context, items []models.InboxItem) (ids []int64, created []bool, err error) {
+	if len(items) == 0 {
+		return nil, nil, nil
+	}
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO inbox_items (activity_iri, actor_iri, key_id, type, body, state, error, attempts, received_at) VALUES ")
+	args := make([]any, 0, 9*len(items))
+	for i, it := range items {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		state := it.State
+		if state == "" {
+			state = models.InboxReceived
+		}
+		args = append(args, it.ActivityIRI, it.ActorIRI, it.KeyID, it.Type, it.Body, state, it.Error, it.Attempts, it.ReceivedAt)
+	}
+	sb.WriteString(" ON CONFLICT (activity_iri) DO NOTHING RETURNING id, activity_iri")
+	var rows []struct {
+		ID          int64
+		ActivityIRI string
+	}
+	if err := s.conn(ctx).Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+		return nil, nil, translate(err, fmt.Sprintf("create %d inbox items", len(items)))
+	}
+	made := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		made[r.ActivityIRI] = r.ID
+	}
+	var missing []string
+	for _, it := range items {
+		if _, ok := made[it.ActivityIRI]; !ok {
+			missing = append(missing, it.ActivityIRI)
+		}
+	}
+	existing := map[string]int64{}
+	for start := 0; start < len(missing); start += idChunk {
+		var prev []models.InboxItem
+		chunk := missing[start:min(start+idChunk, len(missing))]
+		if err := s.conn(ctx).Select("id", "activity_iri").Where("activity_iri IN ?", chunk).Find(&prev).Error; err != nil {
+			return nil, nil, translate(err, "existing inbox items")
+		}
+		for _, p := range prev {
+			existing[p.ActivityIRI] = p.ID
+		}
+	}
+	ids, created = make([]int64, len(items)), make([]bool, len(items))
+	for i, it := range items {
+		if id, ok := made[it.ActivityIRI]; ok {
+			ids[i], created[i] = id, true
+			delete(made, it.ActivityIRI) // a repeat in items finds it below
+			existing[it.ActivityIRI] = id
+			continue
+		}
+		id, ok := existing[it.ActivityIRI]
+		if !ok {
+			return nil, nil, fmt.Errorf("store: create inbox items: %s neither stored nor found", it.ActivityIRI)
+		}
+		ids[i] = id
+	}
+	return ids, created, nil
+}
+
+// GetInboxItems returns the received activities with the given row ids,
+// by id; ids with no row are left out.
+func (s *Store) GetInboxItems(ctx context.Context, ids []int64) ([]models.InboxItem, error) {
+	var out []models.InboxItem
+	for start := 0; start < len(ids); start += idChunk {
+		var items []models.InboxItem
+		chunk := ids[start:min(start+idChunk, len(ids))]
+		if err := s.conn(ctx).Where("id IN ?", chunk).Order("id").Find(&items).Error; err != nil {
+			return nil, translate(err, fmt.Sprintf("get %d inbox items", len(chunk)))
+		}
+		out = append(out, items...)
+	}
+	return out, nil
+}
+
+// MarkInboxItemsProcessed records that the items among ids were processed
+// at at: the final state, one more attempt, no error. One statement for a
+// batch a worker handled in one transaction.
+func (s *Store) MarkInboxItemsProcessed(ctx context.Context, ids []int64, at time.Time) error {
+	for start := 0; start < len(ids); start += idChunk {
+		chunk := ids[start:min(start+idChunk, len(ids))]
+		err := s.conn(ctx).Model(&models.InboxItem{}).Where("id IN ?", chunk).Updates(map[string]any{
+			"state": models.InboxProcessed, "error": "", "attempts": gorm.Expr("attempts + 1"), "processed_at": at,
+		}).Error
+		if err != nil {
+			return translate(err, fmt.Sprintf("mark %d inbox items processed", len(chunk)))
+		}
+	}
+	return nil
+}
+
 // GetInboxItem returns the received activity with the given row id.
 func (s *Store) GetInboxItem(ctx context.Context, id int64) (*models.InboxItem, error) {
 	var it models.InboxItem

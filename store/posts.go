@@ -94,6 +94,28 @@ func (s *Store) IsTombstoned(ctx context.Context, iri string) (bool, error) {
 	return n > 0, translate(err, "tombstone "+iri)
 }
 
+// KnownObjectIRIs returns which of iris name a stored post or a
+// tombstone: a batch of received posts learns in one query which of them
+// may be new.
+func (s *Store) KnownObjectIRIs(ctx context.Context, iris []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	for start := 0; start < len(iris); start += idChunk {
+		chunk := iris[start:min(start+idChunk, len(iris))]
+		var found []string
+		if err := s.conn(ctx).Model(&models.Post{}).Where("iri IN ?", chunk).Pluck("iri", &found).Error; err != nil {
+			return nil, translate(err, "known posts")
+		}
+		var gone []string
+		if err := s.conn(ctx).Model(&models.Tombstone{}).Where("iri IN ?", chunk).Pluck("iri", &gone).Error; err != nil {
+			return nil, translate(err, "known tombstones")
+		}
+		for _, iri := range append(found, gone...) {
+			known[iri] = true
+		}
+	}
+	return known, nil
+}
+
 // IncrementReplies counts a new reply on its thread.
 func (s *Store) IncrementReplies(ctx context.Context, threadID int64) error {
 	err := s.conn(ctx).Model(&models.Post{}).Where("id = ?", threadID).

@@ -152,6 +152,8 @@ type txKey struct{}
 type txState struct {
 	db          *gorm.DB
 	afterCommit []func()
+	// collected are the AfterCommitIDs lists, flushed after afterCommit.
+	collected []*idCollector
 	// changed is set by a write that Generation counts, once committed.
 	changed atomic.Bool
 }
@@ -181,7 +183,43 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	for _, f := range st.afterCommit {
 		f()
 	}
+	for _, c := range st.collected {
+		c.flush(c.ids)
+	}
 	return nil
+}
+
+// idCollector gathers the ids of one AfterCommitIDs key.
+type idCollector struct {
+	key   string
+	ids   []int64
+	flush func([]int64)
+}
+
+// AfterCommitIDs adds id to the list named key of the context's
+// transaction; once it commits, flush is called once with the whole list
+// (the flush of the first call for that key). Without a transaction it
+// calls flush with id at once. One transaction that stores many rows for
+// the workers so wakes them with one task instead of one per row.
+func AfterCommitIDs(ctx context.Context, key string, id int64, flush func(ids []int64)) {
+	st, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		flush([]int64{id})
+		return
+	}
+	for _, c := range st.collected {
+		if c.key == key {
+			c.ids = append(c.ids, id)
+			return
+		}
+	}
+	st.collected = append(st.collected, &idCollector{key: key, ids: []int64{id}, flush: flush})
+}
+
+// InTx reports whether ctx carries a transaction of WithTx.
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*txState)
+	return ok
 }
 
 // AfterCommit runs f once the context's transaction commits, or at once

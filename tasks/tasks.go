@@ -34,10 +34,15 @@ const (
 	TypeInboxProcess = "inbox:process"
 )
 
-// DeliveryFanout is the payload of TypeDeliveryFanout.
+// DeliveryFanout is the payload of TypeDeliveryFanout: one activity, or
+// the several one transaction stored.
 type DeliveryFanout struct {
-	ActivityID int64 `json:"activity_id"`
+	ActivityID  int64   `json:"activity_id,omitempty"`
+	ActivityIDs []int64 `json:"activity_ids,omitempty"`
 }
+
+// IDs lists the payload's activities.
+func (d DeliveryFanout) IDs() []int64 { return idList(d.ActivityID, d.ActivityIDs) }
 
 // DeliveryRetry is the payload of TypeDeliveryRetry.
 type DeliveryRetry struct {
@@ -48,7 +53,21 @@ type DeliveryRetry struct {
 // nothing because the database says what is due.
 type DeliveryReconcile struct{}
 
-// InboxProcess is the payload of TypeInboxProcess.
+// InboxProcess is the payload of TypeInboxProcess: one received item, or
+// the several one insert stored, to be processed in order.
 type InboxProcess struct {
-	ItemID int64 `json:"item_id"`
+	ItemID  int64   `json:"item_id,omitempty"`
+	ItemIDs []int64 `json:"item_ids,omitempty"`
+}
+
+// IDs lists the payload's items.
+func (p InboxProcess) IDs() []int64 { return idList(p.ItemID, p.ItemIDs) }
+
+// idList joins a payload's single id (older tasks carry only that) and
+// its list.
+func idList(one int64, many []int64) []int64 {
+	if one == 0 {
+		return many
+	}
+	return append([]int64{one}, many...)
 }

@@ -16,11 +16,29 @@ func (w *Workers) handleFanout(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return w.giveUp(ctx, t, fmt.Errorf("workers: %s payload: %w", t.Type(), err))
 	}
-	sum, err := w.sender.DeliverActivity(ctx, p.ActivityID)
-	w.log.Debug("fan-out done", "activity", p.ActivityID, "delivered", sum.Delivered,
+	ids := p.IDs()
+	if len(ids) == 1 {
+		return w.fanout(ctx, t, ids[0])
+	}
+	// The activities of one transaction go out together: loaded and
+	// claimed in one statement each, their hosts interleaved by the
+	// sender's pipeline.
+	sum, err := w.sender.DeliverActivities(ctx, ids)
+	w.log.Debug("fan-out done", "activities", len(ids), "delivered", sum.Delivered,
 		"retrying", sum.Retrying, "failed", sum.Failed, "postponed", sum.Postponed, "err", err)
 	if err != nil {
-		return w.giveUp(ctx, t, fmt.Errorf("workers: fan-out of activity %d: %w", p.ActivityID, err))
+		return w.giveUp(ctx, t, fmt.Errorf("workers: fan-out of %d activities: %w", len(ids), err))
+	}
+	return nil
+}
+
+// fanout sends one activity's pending, due deliveries.
+func (w *Workers) fanout(ctx context.Context, t *asynq.Task, activityID int64) error {
+	sum, err := w.sender.DeliverActivity(ctx, activityID)
+	w.log.Debug("fan-out done", "activity", activityID, "delivered", sum.Delivered,
+		"retrying", sum.Retrying, "failed", sum.Failed, "postponed", sum.Postponed, "err", err)
+	if err != nil {
+		return w.giveUp(ctx, t, fmt.Errorf("workers: fan-out of activity %d: %w", activityID, err))
 	}
 	return nil
 }

@@ -423,10 +423,10 @@ func TestChecklist24RedisDataLossLosesNothing(t *testing.T) {
 // failingDispatcher is Redis being down when a local post commits.
 type failingDispatcher struct{}
 
-func (failingDispatcher) Deliver(context.Context, int64) error {
+func (failingDispatcher) Deliver(context.Context, ...int64) error {
 	return errors.New("dial tcp: connection refused")
 }
-func (failingDispatcher) ProcessInbox(context.Context, int64) error {
+func (failingDispatcher) ProcessInbox(context.Context, ...int64) error {
 	return errors.New("dial tcp: connection refused")
 }
 

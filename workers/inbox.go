@@ -10,10 +10,12 @@ import (
 	"github.com/practica-social/practica/tasks"
 )
 
-// InboxProcessor handles one stored inbox item (federation/inbox's
+// InboxProcessor handles stored inbox items (federation/inbox's
 // Processor). It returns an error only when a retry may succeed.
 type InboxProcessor interface {
-	Process(ctx context.Context, itemID int64) error
+	// ProcessBatch handles items in order; items already handled are
+	// skipped, so a retried batch redoes only what failed.
+	ProcessBatch(ctx context.Context, itemIDs []int64) error
 }
 
 // handleInbox processes a received activity. asynq retries it on error
@@ -23,7 +25,7 @@ func (w *Workers) handleInbox(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("workers: inbox payload: %w: %w", err, asynq.SkipRetry)
 	}
-	return w.inbox.Process(ctx, p.ItemID)
+	return w.inbox.ProcessBatch(ctx, p.IDs())
 }
 
 // reconcileInbox re-enqueues received items that no worker has taken in

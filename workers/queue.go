@@ -46,18 +46,44 @@ func NewQueue(client *asynq.Client, prefix string) *Queue {
 	return &Queue{client: client, prefix: prefix}
 }
 
-// Deliver enqueues the fan-out of an activity's pending deliveries. While
-// a fan-out of the activity is queued or running, another is not added.
-func (q *Queue) Deliver(ctx context.Context, activityID int64) error {
-	return q.enqueue(ctx, tasks.TypeDeliveryFanout, tasks.DeliveryFanout{ActivityID: activityID},
-		asynq.Queue(q.prefix+tasks.QueueDefault), asynq.TaskID(fmt.Sprintf("fanout:%d", activityID)),
+// Deliver enqueues the fan-out of activities' pending deliveries, in one
+// task. While a fan-out of the same activities is queued or running,
+// another is not added.
+func (q *Queue) Deliver(ctx context.Context, activityIDs ...int64) error {
+	if len(activityIDs) == 0 {
+		return nil
+	}
+	payload := tasks.DeliveryFanout{ActivityID: activityIDs[0]}
+	if len(activityIDs) > 1 {
+		payload = tasks.DeliveryFanout{ActivityIDs: activityIDs}
+	}
+	return q.enqueue(ctx, tasks.TypeDeliveryFanout, payload,
+		asynq.Queue(q.prefix+tasks.QueueDefault), asynq.TaskID("fanout:"+idsKey(activityIDs)),
 		asynq.MaxRetry(taskMaxRetry), asynq.Timeout(fanoutTimeout))
 }
 
-// ProcessInbox enqueues the processing of a received activity.
-func (q *Queue) ProcessInbox(ctx context.Context, itemID int64) error {
-	return q.enqueue(ctx, tasks.TypeInboxProcess, tasks.InboxProcess{ItemID: itemID},
-		asynq.Queue(q.prefix+tasks.QueueDefault), asynq.TaskID(fmt.Sprintf("inbox:%d", itemID)))
+// ProcessInbox enqueues the processing of received activities, in one
+// task that takes them in order.
+func (q *Queue) ProcessInbox(ctx context.Context, itemIDs ...int64) error {
+	if len(itemIDs) == 0 {
+		return nil
+	}
+	payload := tasks.InboxProcess{ItemID: itemIDs[0]}
+	if len(itemIDs) > 1 {
+		payload = tasks.InboxProcess{ItemIDs: itemIDs}
+	}
+	return q.enqueue(ctx, tasks.TypeInboxProcess, payload,
+		asynq.Queue(q.prefix+tasks.QueueDefault), asynq.TaskID("inbox:"+idsKey(itemIDs)))
+}
+
+// idsKey names a task by its rows: "7" for one, "7+3" for three rows from
+// 7 on. Rows stored together get consecutive ids, so the key is unique in
+// practice; a clash would only merge two wake-ups of the same rows.
+func idsKey(ids []int64) string {
+	if len(ids) == 1 {
+		return fmt.Sprint(ids[0])
+	}
+	return fmt.Sprintf("%d+%d", ids[0], len(ids))
 }
 
 // ScheduleRetry enqueues one delivery to run at r.At, in the critical

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/practica-social/practica/federation/signing"
@@ -183,6 +184,12 @@ type Summary struct {
 	Postponed int
 }
 
+// add sums two summaries.
+func (a Summary) add(b Summary) Summary {
+	return Summary{Delivered: a.Delivered + b.Delivered, Retrying: a.Retrying + b.Retrying,
+		Failed: a.Failed + b.Failed, Postponed: a.Postponed + b.Postponed}
+}
+
 // errActivityMissing fails deliveries whose activity row is gone.
 var errActivityMissing = errors.New("delivery: activity no longer exists")
 
@@ -202,6 +209,72 @@ func (s *Sender) DeliverActivity(ctx context.Context, activityID int64) (Summary
 	})
 	sum, err := s.finish(j)
 	return sum, errors.Join(claimErr, err)
+}
+
+// DeliverActivities is DeliverActivity for the activities one transaction
+// stored (a batch of received posts and their Announces): they are loaded
+// in one query, each signer once, and the first rows of all of them
+// claimed in one statement. An activity with more rows than that claim
+// took goes on claiming alone, as DeliverActivity does.
+func (s *Sender) DeliverActivities(ctx context.Context, ids []int64) (Summary, error) {
+	if len(ids) == 1 {
+		return s.DeliverActivity(ctx, ids[0])
+	}
+	acts, err := s.svc.ActivitiesForDelivery(ctx, ids)
+	if err != nil {
+		return Summary{}, fmt.Errorf("delivery: load %d activities: %w", len(ids), err)
+	}
+	jobs := make(map[int64]*job, len(ids))
+	var prepErr error
+	for _, id := range ids {
+		if jobs[id] != nil {
+			continue
+		}
+		j, err := s.prepareLoaded(ctx, id, acts[id])
+		if err != nil {
+			prepErr = errors.Join(prepErr, err)
+			continue
+		}
+		jobs[id] = j
+	}
+	live := make([]int64, 0, len(jobs))
+	for id := range jobs {
+		live = append(live, id)
+	}
+	now := s.opts.Now()
+	limit := s.opts.ClaimBatch
+	ds, claimErr := s.svc.ClaimDeliveriesOf(ctx, live, now, now.Add(s.opts.Lease), limit)
+	byJob := map[int64][]models.Delivery{}
+	for _, d := range ds {
+		byJob[d.ActivityID] = append(byJob[d.ActivityID], d)
+	}
+	for id, j := range jobs {
+		s.add(j, byJob[id])
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var total Summary
+	for id, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ferr error
+			if claimErr == nil && len(ds) >= limit {
+				// The shared claim may have left rows: claim the rest.
+				ferr = s.feed(j, func(limit int) ([]models.Delivery, error) {
+					now := s.opts.Now()
+					return s.svc.ClaimDeliveries(ctx, id, now, now.Add(s.opts.Lease), limit)
+				})
+			}
+			sum, err := s.finish(j)
+			mu.Lock()
+			total = total.add(sum)
+			prepErr = errors.Join(prepErr, ferr, err)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return total, errors.Join(claimErr, prepErr)
 }
 
 // DeliverOne sends one delivery if it is still pending and due; otherwise
@@ -235,9 +308,18 @@ func (s *Sender) prepare(ctx context.Context, activityID int64) (*job, error) {
 	act, err := s.svc.ActivityForDelivery(ctx, activityID)
 	switch {
 	case service.KindOf(err) == service.KindNotFound:
-		return s.newJob(ctx, nil, nil, fmt.Errorf("%w: %d", errActivityMissing, activityID)), nil
+		act = nil
 	case err != nil:
 		return nil, fmt.Errorf("delivery: load activity %d: %w", activityID, err)
+	}
+	return s.prepareLoaded(ctx, activityID, act)
+}
+
+// prepareLoaded is prepare with the activity loaded already (nil: it has
+// no row).
+func (s *Sender) prepareLoaded(ctx context.Context, activityID int64, act *models.Activity) (*job, error) {
+	if act == nil {
+		return s.newJob(ctx, nil, nil, fmt.Errorf("%w: %d", errActivityMissing, activityID)), nil
 	}
 	signer, err := s.signers.get(ctx, s.svc, act.ActorID)
 	if err != nil {

@@ -1,0 +1,69 @@
+package delivery_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/practica-social/practica/federation/delivery"
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/service"
+)
+
+// DeliverActivities claims the first rows of all its activities in one
+// statement; an activity with more rows than that claim took goes on
+// claiming alone. Every inbox gets each activity exactly once, with that
+// activity's bytes, and a missing activity fails only its own rows.
+func TestDeliverActivitiesSendsEachActivityOnceToEachInbox(t *testing.T) {
+	r := newRig(t)
+	var small, large []string
+	for h := range 4 {
+		host := fmt.Sprintf("m%d.test", h)
+		r.host(host, ok)
+		small = append(small, fmt.Sprintf("http://%s/inbox", host))
+		for u := range 6 {
+			large = append(large, fmt.Sprintf("http://%s/u/%d/inbox", host, u))
+		}
+	}
+	a1 := r.publish(small, service.PriorityBulk)
+	a2 := r.publish(small, service.PriorityBulk)
+	a3 := r.publish(large, service.PriorityBulk) // 24 rows: more than a claim of 8
+	s := r.sender(r.client(5*time.Second), nil, delivery.Options{Now: r.now, ClaimBatch: 8})
+	sum, err := s.DeliverActivities(context.Background(), []int64{a1.ID, a2.ID, a3.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2*len(small) + len(large); sum.Delivered != want || sum.Failed+sum.Retrying+sum.Postponed != 0 {
+		t.Fatalf("summary %+v, want %d delivered", sum, want)
+	}
+	r.checkVerified()
+	for _, in := range small {
+		got := r.got(in)
+		if len(got) != 2 {
+			t.Fatalf("%s received %d requests, want 2 (one per activity)", in, len(got))
+		}
+		if bytes.Equal(got[0].body, got[1].body) {
+			t.Fatalf("%s received the same activity twice", in)
+		}
+	}
+	for _, in := range large {
+		if got := r.got(in); len(got) != 1 || !bytes.Equal(got[0].body, []byte(a3.JSON)) {
+			t.Fatalf("%s received %d requests (want one with the third activity)", in, len(got))
+		}
+	}
+	for _, a := range []*models.Activity{a1, a2, a3} {
+		for in, d := range r.deliveries(a.ID) {
+			if d.State != models.DeliveryDone || d.LastStatus != http.StatusOK {
+				t.Fatalf("activity %d, %s: %+v", a.ID, in, d)
+			}
+		}
+	}
+	// Nothing is due any more: a second run sends nothing, and an id with
+	// no activity is not an error for the others.
+	if sum, err := s.DeliverActivities(context.Background(), []int64{a1.ID, a2.ID, a3.ID, a3.ID + 1000}); err != nil || sum != (delivery.Summary{}) {
+		t.Fatalf("second run: %+v, %v", sum, err)
+	}
+}

@@ -1,0 +1,186 @@
+package inbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+
+	"github.com/practica-social/practica/federation/activitystreams"
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/service"
+)
+
+// ProcessBatch handles received items in order. Runs of the common,
+// self-contained activities (a Create or an Update that embeds its post,
+// a Like) are handled in one transaction with their outcomes recorded in
+// it, so a batch of posts costs one commit and wakes the senders once.
+// Anything else, and any run whose transaction fails, is handled one item
+// at a time by Process, exactly as if it had arrived alone. Items already
+// handled are skipped, so a retried batch redoes only what failed. It
+// returns the first error a retry may cure.
+func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
+	if len(ids) == 1 {
+		return p.Process(ctx, ids[0])
+	}
+	items, err := p.svc.InboxItems(ctx, ids)
+	if err != nil {
+		return err
+	}
+	// The batch's senders in one query, and which of its posts are new
+	// in another; the memo also answers the community and its members
+	// once for the batch.
+	single := ctx
+	ctx = service.WithBatchMemo(ctx)
+	var actors, objects []string
+	for _, it := range items {
+		actors = append(actors, it.ActorIRI)
+		if o := embeddedObjectID(it.Body); o != "" {
+			objects = append(objects, o)
+		}
+	}
+	if err := p.svc.PreloadBatch(ctx, actors, objects); err != nil {
+		return err
+	}
+	var firstErr error
+	keep := func(err error) {
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	var run []prepared
+	flush := func() {
+		if len(run) > 0 {
+			keep(p.processRun(ctx, run))
+			run = run[:0]
+		}
+	}
+	for _, it := range items {
+		if it.State == models.InboxProcessed || it.State == models.InboxRefused {
+			continue
+		}
+		pr, ok := p.prepare(ctx, it)
+		if !ok {
+			flush()
+			keep(p.Process(single, it.ID))
+			// Whatever it did (a follow, a deletion, an actor refreshed)
+			// is not in the memo.
+			service.ForgetBatchMemo(ctx)
+			continue
+		}
+		run = append(run, pr)
+	}
+	flush()
+	return firstErr
+}
+
+// prepared is an item parsed, its actor at hand, ready for a transaction.
+type prepared struct {
+	id    int64
+	act   *activitystreams.Activity
+	actor *models.Actor
+	raw   []byte
+}
+
+// prepare parses an item and finds its actor, outside any transaction (a
+// fetch must not hold one open). It reports false for an item that must
+// go through Process alone: one that fetches while handled, one whose
+// parse or actor fails (Process records why), a first run with state
+// failed (its error is kept by Process).
+func (p *Processor) prepare(ctx context.Context, it models.InboxItem) (prepared, bool) {
+	if it.State != models.InboxReceived {
+		return prepared{}, false
+	}
+	raw := []byte(it.Body)
+	act, err := activitystreams.ParseActivity(raw)
+	if err != nil || !batchable(act) {
+		return prepared{}, false
+	}
+	actor, err := p.resolve.Actor(ctx, act.Actor)
+	if err != nil {
+		return prepared{}, false
+	}
+	return prepared{id: it.ID, act: act, actor: actor, raw: raw}, true
+}
+
+// batchable says whether handling act needs nothing beyond the database:
+// a Create or Update embedding a post, or a Like.
+func batchable(act *activitystreams.Activity) bool {
+	switch act.Type {
+	case "Create", "Update":
+		m, ok := act.Object.(map[string]any)
+		if !ok {
+			return false
+		}
+		types := activitystreams.Types(m)
+		return len(types) > 0 && slices.Contains(postTypes, types[0])
+	case "Like":
+		return act.ObjectIRI != ""
+	}
+	return false
+}
+
+// errRunAborted stops a run's transaction so its items go one at a time.
+var errRunAborted = errors.New("inbox: batch aborted")
+
+// processRun handles a run in one transaction. Refusals are recorded in
+// it; anything a retry might cure (a statement failing, which in Postgres
+// also spoils the rest of the transaction) rolls it all back and the run
+// is handled item by item.
+func (p *Processor) processRun(ctx context.Context, run []prepared) error {
+	if len(run) == 1 {
+		return p.Process(ctx, run[0].id)
+	}
+	err := p.svc.Atomically(ctx, func(ctx context.Context) error {
+		var done []int64
+		for _, pr := range run {
+			err := p.handle(ctx, pr.actor, pr.act, pr.raw, nil)
+			var ref *Refusal
+			switch {
+			case err == nil, errors.Is(err, service.ErrDropped):
+				done = append(done, pr.id)
+			case errors.As(err, &ref):
+				if err := p.svc.MarkInboxItem(ctx, pr.id, models.InboxRefused, ref.Reason); err != nil {
+					return err
+				}
+			case isFinal(err):
+				if err := p.svc.MarkInboxItem(ctx, pr.id, models.InboxRefused, service.SafeMessage(err, "refused")); err != nil {
+					return err
+				}
+			default:
+				return errRunAborted
+			}
+		}
+		return p.svc.MarkInboxItemsProcessed(ctx, done)
+	})
+	if err == nil {
+		return nil
+	}
+	p.log.Debug("inbox batch rolled back; processing its items one by one", "items", len(run), "err", err)
+	service.ForgetBatchMemo(ctx) // it may hold what the rollback undid
+	var firstErr error
+	for _, pr := range run {
+		if err := p.Process(ctx, pr.id); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
+}
+
+// embeddedObjectID is the id of the object a received activity embeds,
+// read without a full parse; "" when it embeds none.
+func embeddedObjectID(body string) string {
+	var peek struct {
+		Object json.RawMessage `json:"object"`
+	}
+	if json.Unmarshal([]byte(body), &peek) != nil || len(peek.Object) == 0 || peek.Object[0] != '{' {
+		return ""
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(peek.Object, &obj) != nil {
+		return ""
+	}
+	return obj.ID
+}
