@@ -1,0 +1,141 @@
+package inbox_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/practica-social/practica/federation/inbox"
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/service"
+	"github.com/practica-social/practica/store"
+	"github.com/practica-social/practica/testrig"
+)
+
+// storeResolver knows the actors the test stored and fetches nothing.
+type storeResolver struct{ svc *service.Service }
+
+func (r storeResolver) Actor(ctx context.Context, iri string) (*models.Actor, error) {
+	return r.svc.ActorByIRI(ctx, iri)
+}
+
+func (storeResolver) Object(context.Context, string) (map[string]any, error) {
+	return nil, service.NotFound("object")
+}
+
+// A batch mixes what is handled in one transaction (Creates, a Like) with
+// what goes alone (a Follow, a Delete), in order: a post deleted in the
+// middle of the batch and sent again after it stays deleted, a duplicate
+// is dropped, a refusal keeps its reason, a handled item is not redone.
+func TestProcessBatchInOrder(t *testing.T) {
+	ctx := context.Background()
+	st := testrig.NewStore(t)
+	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
+	owner, err := svc.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "owner@example.org", Password: "long enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.CreateCommunity(ctx, service.NewCommunity{Handle: "garden", Name: "Garden", OwnerID: owner.ActorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := []models.Actor{
+		{IRI: "http://r.test/u/ann", Type: models.ActorPerson, Username: "ann", Host: "r.test", InboxURL: "http://r.test/u/ann/inbox", SharedInboxURL: "http://r.test/inbox", Published: time.Now()},
+		{IRI: "http://r.test/u/bob", Type: models.ActorPerson, Username: "bob", Host: "r.test", InboxURL: "http://r.test/u/bob/inbox", SharedInboxURL: "http://r.test/inbox", Published: time.Now()},
+	}
+	if err := st.CreateActors(ctx, remote); err != nil {
+		t.Fatal(err)
+	}
+	group := "http://org-a.test/c/garden"
+	create := func(n int, actor, object string, to string) string {
+		return fmt.Sprintf(`{"@context":"https://www.w3.org/ns/activitystreams","id":"%s/a/%d","type":"Create","actor":"%s","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["%s"],`+
+			`"object":{"id":"%s","type":"Note","attributedTo":"%s","content":"<p>note %d</p>","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["%s"]}}`,
+			actor, n, actor, to, object, actor, n, to)
+	}
+	ann, bob := remote[0].IRI, remote[1].IRI
+	bodies := []string{
+		create(1, ann, ann+"/n/1", group),                                                            // 0 stored
+		create(2, ann, ann+"/n/1", group),                                                            // 1 the same post again: dropped
+		create(3, bob, bob+"/n/2", "http://elsewhere.test/c/x"),                                      // 2 not for us: refused
+		fmt.Sprintf(`{"id":"%s/a/4","type":"Follow","actor":"%s","object":"%s"}`, bob, bob, group),   // 3 alone
+		fmt.Sprintf(`{"id":"%s/a/5","type":"Like","actor":"%s","object":"%s/n/1"}`, bob, bob, ann),   // 4 in a run
+		fmt.Sprintf(`{"id":"%s/a/6","type":"Delete","actor":"%s","object":"%s/n/1"}`, ann, ann, ann), // 5 alone
+		create(7, ann, ann+"/n/1", group),                                                            // 6 after its Delete: dropped
+		create(8, bob, bob+"/n/3", group),                                                            // 7 stored, announced to bob (now a member)
+	}
+	var ids []int64
+	for i, b := range bodies {
+		id, created, err := svc.ReceiveActivity(ctx, models.InboxItem{ActivityIRI: fmt.Sprintf("item-%d", i), ActorIRI: "x", Body: b})
+		if err != nil || !created {
+			t.Fatalf("store item %d: %v", i, err)
+		}
+		ids = append(ids, id)
+	}
+	proc := inbox.NewProcessor(inbox.ProcessorDeps{Service: svc, Resolver: storeResolver{svc}})
+	if err := proc.ProcessBatch(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	want := []models.InboxState{models.InboxProcessed, models.InboxProcessed, models.InboxRefused, models.InboxProcessed,
+		models.InboxProcessed, models.InboxProcessed, models.InboxProcessed, models.InboxProcessed}
+	items, err := svc.InboxItems(ctx, ids)
+	if err != nil || len(items) != len(ids) {
+		t.Fatalf("items: %d, %v", len(items), err)
+	}
+	for i, it := range items {
+		if it.State != want[i] || it.Attempts != 1 {
+			t.Errorf("item %d (%s): state %s after %d attempts (%q), want %s after 1", i, bodies[i][:60], it.State, it.Attempts, it.Error, want[i])
+		}
+	}
+	if items[2].Error == "" {
+		t.Error("the refusal kept no reason")
+	}
+	p1, err := st.GetPostByIRI(ctx, ann+"/n/1")
+	if err != nil || p1.DeletedAt == nil {
+		t.Fatalf("post 1 after Delete and a late Create: %+v, %v (want deleted)", p1, err)
+	}
+	if _, err := st.GetPostByIRI(ctx, bob+"/n/2"); err == nil {
+		t.Error("the refused post was stored")
+	}
+	p3, err := st.GetPostByIRI(ctx, bob+"/n/3")
+	if err != nil || p3.CommunityID == nil || *p3.CommunityID != c.ID {
+		t.Fatalf("post 3: %+v, %v", p3, err)
+	}
+	if m, err := st.GetMember(ctx, c.ID, remote[1].ID); err != nil || m.State != models.MemberAccepted {
+		t.Fatalf("bob's membership: %+v, %v", m, err)
+	}
+	if _, err := st.GetLike(ctx, p1.ID, remote[1].ID); err != nil {
+		t.Errorf("bob's like of post 1 (liked before its deletion): %v", err)
+	}
+	// Post 3 came after bob joined: both its Announces go to his shared
+	// inbox, in one statement each.
+	var announced int
+	for _, a := range mustOutboxOf(t, st, c.ActorID) {
+		if a.ObjectIRI == "http://r.test/u/bob/a/8" || a.ObjectIRI == bob+"/n/3" {
+			announced++
+			ds, err := st.ActivityDeliveries(ctx, a.ID)
+			if err != nil || len(ds) != 1 || ds[0].InboxURL != "http://r.test/inbox" {
+				t.Errorf("deliveries of %s: %+v, %v", a.IRI, ds, err)
+			}
+		}
+	}
+	if announced != 1 {
+		t.Errorf("%d outbox Announces of post 3, want 1 (the boost is not in the outbox)", announced)
+	}
+	// Handled items are skipped: a second run changes nothing.
+	if err := proc.ProcessBatch(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := svc.InboxItems(ctx, ids); again[0].Attempts != 1 {
+		t.Fatalf("a processed item was handled again: %+v", again[0])
+	}
+}
+
+func mustOutboxOf(t *testing.T, st *store.Store, actorID int64) []models.Activity {
+	t.Helper()
+	as, err := st.OutboxPage(context.Background(), actorID, []models.Audience{models.AudiencePublic}, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
