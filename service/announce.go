@@ -13,6 +13,12 @@ import (
 // shows as a boost (Mastodon ignores Announce{Create}). Replies are not
 // boosted, so Mastodon followers are not flooded with every comment.
 func (s *Service) redistribute(ctx context.Context, c *models.Community, inner *models.Activity, boostObject string) error {
+	return s.announce(ctx, c, inner, boostObject, false)
+}
+
+// announce is redistribute; with storeInner the inner activity has no row
+// yet and is stored by the same statement as the Announces.
+func (s *Service) announce(ctx context.Context, c *models.Community, inner *models.Activity, boostObject string, storeInner bool) error {
 	if !c.Local {
 		return nil
 	}
@@ -49,6 +55,10 @@ func (s *Service) redistribute(ctx context.Context, c *models.Community, inner *
 			Audience: inner.Audience, Local: true, JSON: bbody,
 		})
 	}
-	// Both Announces and their deliveries in two statements.
-	return s.publishAll(ctx, acts, inboxes, PriorityBulk)
+	// Both Announces (and the inner activity when it is new) in one
+	// statement, their deliveries in another.
+	if storeInner {
+		return s.publishAll(ctx, append([]*models.Activity{inner}, acts...), 1, inboxes, PriorityBulk)
+	}
+	return s.publishAll(ctx, acts, 0, inboxes, PriorityBulk)
 }

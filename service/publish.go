@@ -65,8 +65,9 @@ func (s *Service) publish(ctx context.Context, act *models.Activity, inboxes []s
 }
 
 // publishAll is publish for several new activities with the same
-// recipients: one statement stores the activities, one their deliveries.
-func (s *Service) publishAll(ctx context.Context, acts []*models.Activity, inboxes []string, priority int) error {
+// recipients: one statement stores the activities, one the deliveries of
+// acts[from:] (the ones before are stored only).
+func (s *Service) publishAll(ctx context.Context, acts []*models.Activity, from int, inboxes []string, priority int) error {
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateActivities(ctx, acts); err != nil {
 			return storeErr(err, "activities")
@@ -81,9 +82,9 @@ func (s *Service) publishAll(ctx context.Context, acts []*models.Activity, inbox
 		if len(remote) == 0 {
 			return nil
 		}
-		ids := make([]int64, len(acts))
-		for i, a := range acts {
-			ids[i] = a.ID
+		ids := make([]int64, 0, len(acts)-from)
+		for _, a := range acts[from:] {
+			ids = append(ids, a.ID)
 		}
 		n, err := s.store.CreateDeliveriesOf(ctx, ids, remote, priority, s.now().UTC())
 		if err != nil {

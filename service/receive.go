@@ -79,7 +79,8 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 		return nil, Invalid("the object's id is not on its author's host")
 	}
 	// A batch knows which of its objects were new when it was loaded.
-	if !takeFresh(ctx, rp.IRI) {
+	fresh := takeFresh(ctx, rp.IRI)
+	if !fresh {
 		if gone, err := s.store.IsTombstoned(ctx, rp.IRI); err != nil {
 			return nil, storeErr(err, "tombstone")
 		} else if gone {
@@ -160,6 +161,14 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 		boost := ""
 		if parent == nil {
 			boost = p.IRI
+		}
+		if fresh && c.Local && rp.ActivityIRI != "" && rp.ActivityJSON != "" {
+			// In a batch, a new post's Create is new too: stored with its
+			// Announces in one statement. Should it exist after all, the
+			// statement fails, the batch rolls back, and the item is
+			// handled alone by the path below.
+			act := &models.Activity{IRI: rp.ActivityIRI, Type: rp.ActivityType, ActorID: author.ID, ObjectIRI: p.IRI, CommunityID: &c.ID, Audience: audience, JSON: rp.ActivityJSON}
+			return s.announce(ctx, c, act, boost, true)
 		}
 		return s.redistributeRemote(ctx, c, author, rp.ActivityIRI, rp.ActivityType, p.IRI, rp.ActivityJSON, audience, boost)
 	})

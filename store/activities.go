@@ -5,11 +5,23 @@ import (
 	"fmt"
 
 	"github.com/practica-social/practica/models"
+	"gorm.io/gorm/clause"
 )
 
 // CreateActivity inserts an activity. ErrConflict when its IRI exists.
 func (s *Store) CreateActivity(ctx context.Context, a *models.Activity) error {
-	return translate(s.conn(ctx).Create(a).Error, "create activity "+a.IRI)
+	// A clash is skipped, not failed: in Postgres a failed statement
+	// would spoil the caller's transaction, and callers take ErrConflict
+	// as "stored already" and go on.
+	res := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "iri"}}, DoNothing: true}).Create(a)
+	if res.Error != nil {
+		return translate(res.Error, "create activity "+a.IRI)
+	}
+	if res.RowsAffected == 0 {
+		a.ID = 0
+		return fmt.Errorf("store: create activity %s: %w", a.IRI, ErrConflict)
+	}
+	return nil
 }
 
 // CreateActivities stores new activities in one statement, setting their

@@ -226,11 +226,14 @@ func (s *Sender) DeliverActivities(ctx context.Context, ids []int64) (Summary, e
 	}
 	jobs := make(map[int64]*job, len(ids))
 	var prepErr error
+	// The activities of one transaction are mostly one actor's: its key
+	// is read once, not once per activity.
+	sctx := withSignerMemo(ctx)
 	for _, id := range ids {
 		if jobs[id] != nil {
 			continue
 		}
-		j, err := s.prepareLoaded(ctx, id, acts[id])
+		j, err := s.prepareLoaded(sctx, id, acts[id])
 		if err != nil {
 			prepErr = errors.Join(prepErr, err)
 			continue

@@ -32,6 +32,27 @@ func newSignerCache() *signerCache { return &signerCache{byActor: map[int64]cach
 // get returns the signer of a local actor. Keys that are missing or do
 // not parse give errors Classify treats as final.
 func (c *signerCache) get(ctx context.Context, svc *service.Service, actorID int64) (*signing.Signer, error) {
+	memo, _ := ctx.Value(signerMemoKey{}).(map[int64]*signing.Signer)
+	if s, ok := memo[actorID]; ok {
+		return s, nil
+	}
+	s, err := c.load(ctx, svc, actorID)
+	if err == nil && memo != nil {
+		memo[actorID] = s
+	}
+	return s, err
+}
+
+type signerMemoKey struct{}
+
+// withSignerMemo returns a context under which get checks each actor's
+// stored key once. For one goroutine's use: the map is not locked.
+func withSignerMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, signerMemoKey{}, map[int64]*signing.Signer{})
+}
+
+// load returns the signer of a local actor, checked against its stored key.
+func (c *signerCache) load(ctx context.Context, svc *service.Service, actorID int64) (*signing.Signer, error) {
 	keyID, pem, err := svc.SigningKey(ctx, actorID)
 	if err != nil {
 		return nil, err

@@ -139,6 +139,12 @@ func (p *Processor) processRun(ctx context.Context, run []prepared) error {
 			switch {
 			case err == nil, errors.Is(err, service.ErrDropped):
 				done = append(done, pr.id)
+			case service.KindOf(err) == service.KindConflict:
+				// A clash says the batch's picture was out of date (a row
+				// it took for new exists); alone, the item is judged on
+				// what is stored. (In Postgres the failed statement has
+				// spoilt the transaction anyway.)
+				return errRunAborted
 			case errors.As(err, &ref):
 				if err := p.svc.MarkInboxItem(ctx, pr.id, models.InboxRefused, ref.Reason); err != nil {
 					return err

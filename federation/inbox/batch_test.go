@@ -139,3 +139,54 @@ func mustOutboxOf(t *testing.T, st *store.Store, actorID int64) []models.Activit
 	}
 	return as
 }
+
+// A sender that reuses an activity id for a new post: in a batch the
+// combined insert of the Create and its Announces clashes, the run rolls
+// back, and each item is handled alone: the first post is announced, the
+// second stored without a second redistribution, nothing fails.
+func TestProcessBatchFallsBackWhenARunFails(t *testing.T) {
+	ctx := context.Background()
+	st := testrig.NewStore(t)
+	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
+	owner, err := svc.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "owner@example.org", Password: "long enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateCommunity(ctx, service.NewCommunity{Handle: "garden", Name: "Garden", OwnerID: owner.ActorID}); err != nil {
+		t.Fatal(err)
+	}
+	ann := models.Actor{IRI: "http://r.test/u/ann", Type: models.ActorPerson, Username: "ann", Host: "r.test", InboxURL: "http://r.test/u/ann/inbox", Published: time.Now()}
+	if err := st.CreateActors(ctx, []models.Actor{ann}); err != nil {
+		t.Fatal(err)
+	}
+	note := func(obj string) string {
+		return `{"id":"http://r.test/u/ann/a/same","type":"Create","actor":"http://r.test/u/ann","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["http://org-a.test/c/garden"],` +
+			`"object":{"id":"` + obj + `","type":"Note","attributedTo":"http://r.test/u/ann","content":"<p>hi</p>","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["http://org-a.test/c/garden"]}}`
+	}
+	var ids []int64
+	for i, obj := range []string{"http://r.test/u/ann/n/1", "http://r.test/u/ann/n/2"} {
+		id, _, err := svc.ReceiveActivity(ctx, models.InboxItem{ActivityIRI: fmt.Sprintf("item-%d", i), ActorIRI: ann.IRI, Body: note(obj)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	proc := inbox.NewProcessor(inbox.ProcessorDeps{Service: svc, Resolver: storeResolver{svc}})
+	if err := proc.ProcessBatch(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := svc.InboxItems(ctx, ids)
+	for i, it := range items {
+		if it.State != models.InboxProcessed {
+			t.Errorf("item %d: %s (%q)", i, it.State, it.Error)
+		}
+	}
+	for _, obj := range []string{"http://r.test/u/ann/n/1", "http://r.test/u/ann/n/2"} {
+		if _, err := st.GetPostByIRI(ctx, obj); err != nil {
+			t.Errorf("post %s: %v", obj, err)
+		}
+	}
+	if a, err := st.GetActivityByIRI(ctx, "http://r.test/u/ann/a/same"); err != nil || a.ObjectIRI != "http://r.test/u/ann/n/1" {
+		t.Fatalf("the Create stored: %+v, %v (want the first post's)", a, err)
+	}
+}
