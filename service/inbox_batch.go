@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -61,7 +62,7 @@ func (g *groupCommit) submit(ctx context.Context, s *Service, it models.InboxIte
 	g.mu.Unlock()
 
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receiveFlushTimeout)
-	s.storeReceived(fctx, batch)
+	s.storeReceivedSafely(fctx, batch)
 	cancel()
 
 	g.mu.Lock()
@@ -82,6 +83,24 @@ func (g *groupCommit) submit(ctx context.Context, s *Service, it models.InboxIte
 		close(next.done)
 	}
 	return r.id, r.created, r.err
+}
+
+// storeReceivedSafely is storeReceived that turns a panic into every
+// waiter's error: the waiters and the lead must always be released, or
+// the inbox would stop taking anything.
+func (s *Service) storeReceivedSafely(ctx context.Context, batch []*receiving) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("storing received activities panicked", "panic", p)
+			err := &Error{Kind: KindInternal, Message: "could not store the activity", Err: fmt.Errorf("service: store received activities: panic: %v", p)}
+			for _, b := range batch {
+				if b.id == 0 && b.err == nil {
+					b.err = err
+				}
+			}
+		}
+	}()
+	s.storeReceived(ctx, batch)
 }
 
 // storeReceived inserts a batch and wakes one worker for its new rows.

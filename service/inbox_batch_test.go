@@ -115,3 +115,38 @@ func TestReceiveActivityConcurrentCallsShareInserts(t *testing.T) {
 		}
 	}
 }
+
+// panickyWaker panics when asked to wake a worker.
+type panickyWaker struct{ inboxWaker }
+
+func (*panickyWaker) ProcessInbox(context.Context, ...int64) error { panic("queue client bug") }
+
+// A panic while storing a batch must not keep the inbox waiting: the rows
+// stored are answered as stored (the reconciler wakes their workers), and
+// the next receipt is taken as usual.
+func TestReceiveActivitySurvivesAPanicInTheBatch(t *testing.T) {
+	ctx := context.Background()
+	svc := newInboxService(t, &panickyWaker{}, nil)
+	for i := range 3 {
+		iri := fmt.Sprintf("http://org-b.test/activities/p%d", i)
+		done := make(chan error, 1)
+		go func() {
+			id, created, err := svc.ReceiveActivity(ctx, received(iri))
+			if err == nil && (id == 0 || !created) {
+				err = fmt.Errorf("id %d, created %v", id, created)
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("receipt %d: %v", i, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("receipt %d is stuck behind a panicked batch", i)
+		}
+	}
+	if items, _ := svc.UnprocessedInboxItems(ctx, -time.Hour, 10); len(items) != 3 {
+		t.Fatalf("%d rows stored, want 3", len(items))
+	}
+}
