@@ -209,6 +209,9 @@ func (s *Service) Leave(ctx context.Context, personID int64, c *models.Community
 // local person's Follow, matched by the Follow's id, or by (person, group)
 // when the remote embedded only a bare object.
 func (s *Service) ReceiveFollowAnswer(ctx context.Context, from *models.Actor, followIRI string, followerIRI string, accepted bool) error {
+	if followIRI == "" && followerIRI == "" {
+		return Invalid("the answer names no follow")
+	}
 	var f *models.Follow
 	var err error
 	if followIRI != "" {

@@ -20,5 +20,8 @@ func (p *Processor) answer(ctx context.Context, actor *models.Actor, act *activi
 			return refuse("%s of a follow of someone else", act.Type)
 		}
 	}
+	if followIRI == "" && follower == "" {
+		return refuse("%s names no follow", act.Type)
+	}
 	return p.svc.ReceiveFollowAnswer(ctx, actor, followIRI, follower, act.Type == "Accept")
 }
