@@ -3,6 +3,8 @@ package service
 import (
 	"errors"
 	"fmt"
+
+	"github.com/practica-social/practica/store"
 )
 
 // Kind classifies a service error so that one central HTTP error handler can
@@ -53,6 +55,11 @@ func KindOf(err error) Kind {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind
+	}
+	// A database gone mid-transaction can surface bare (a failed COMMIT
+	// is returned as the driver gave it): still an outage, not a bug.
+	if store.IsUnavailable(err) {
+		return KindUnavailable
 	}
 	return KindInternal
 }

@@ -269,7 +269,7 @@ func IsUnavailable(err error) bool {
 		return false
 	}
 	msg := err.Error()
-	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "SQLSTATE 57P", "SQLSTATE 08", "the database system is", "database is closed", "i/o timeout", "failed to connect", "unexpected EOF"} {
+	for _, s := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "SQLSTATE 57P", "SQLSTATE 08", "the database system is", "database is closed", "i/o timeout", "failed to connect", "unexpected EOF", "conn closed", "closed pool"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
