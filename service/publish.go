@@ -36,31 +36,7 @@ func (s *Service) publish(ctx context.Context, act *models.Activity, inboxes []s
 				return storeErr(err, "activity")
 			}
 		}
-		remote := make([]string, 0, len(inboxes))
-		own := s.urls.Host()
-		for _, in := range inboxes {
-			if u, err := url.Parse(in); err == nil && u.Host != "" && strings.ToLower(u.Host) != own {
-				remote = append(remote, in)
-			}
-		}
-		if len(remote) == 0 {
-			return nil
-		}
-		n, err := s.store.CreateDeliveries(ctx, act.ID, remote, priority, s.now().UTC())
-		if err != nil {
-			return storeErr(err, "deliveries")
-		}
-		if n > 0 && s.dispatch != nil {
-			// One fan-out task for every activity the transaction stores:
-			// a worker's batch of received posts, each with two Announces,
-			// wakes the senders once.
-			store.AfterCommitIDs(ctx, "deliver", act.ID, func(ids []int64) {
-				if err := s.dispatch.Deliver(context.WithoutCancel(ctx), ids...); err != nil {
-					s.log.Warn("enqueue delivery failed; the reconciler will retry", "activities", ids, "err", err)
-				}
-			})
-		}
-		return nil
+		return s.queueDeliveries(ctx, []int64{act.ID}, inboxes, priority)
 	})
 }
 
@@ -72,33 +48,43 @@ func (s *Service) publishAll(ctx context.Context, acts []*models.Activity, from 
 		if err := s.store.CreateActivities(ctx, acts); err != nil {
 			return storeErr(err, "activities")
 		}
-		remote := make([]string, 0, len(inboxes))
-		own := s.urls.Host()
-		for _, in := range inboxes {
-			if u, err := url.Parse(in); err == nil && u.Host != "" && strings.ToLower(u.Host) != own {
-				remote = append(remote, in)
-			}
-		}
-		if len(remote) == 0 {
-			return nil
-		}
 		ids := make([]int64, 0, len(acts)-from)
 		for _, a := range acts[from:] {
 			ids = append(ids, a.ID)
 		}
-		n, err := s.store.CreateDeliveriesOf(ctx, ids, remote, priority, s.now().UTC())
-		if err != nil {
-			return storeErr(err, "deliveries")
-		}
-		if n > 0 && s.dispatch != nil {
-			for _, id := range ids {
-				store.AfterCommitIDs(ctx, "deliver", id, func(ids []int64) {
-					if err := s.dispatch.Deliver(context.WithoutCancel(ctx), ids...); err != nil {
-						s.log.Warn("enqueue delivery failed; the reconciler will retry", "activities", ids, "err", err)
-					}
-				})
-			}
-		}
-		return nil
+		return s.queueDeliveries(ctx, ids, inboxes, priority)
 	})
+}
+
+// queueDeliveries writes one delivery per remote inbox for each stored
+// activity of activityIDs, in the caller's transaction, and wakes the
+// senders after it commits: one fan-out task for every activity the
+// transaction stores (a worker's batch of received posts, each with two
+// Announces, wakes them once).
+func (s *Service) queueDeliveries(ctx context.Context, activityIDs []int64, inboxes []string, priority int) error {
+	remote := make([]string, 0, len(inboxes))
+	own := s.urls.Host()
+	for _, in := range inboxes {
+		if u, err := url.Parse(in); err == nil && u.Host != "" && strings.ToLower(u.Host) != own {
+			remote = append(remote, in)
+		}
+	}
+	if len(remote) == 0 || len(activityIDs) == 0 {
+		return nil
+	}
+	n, err := s.store.CreateDeliveriesOf(ctx, activityIDs, remote, priority, s.now().UTC())
+	if err != nil {
+		return storeErr(err, "deliveries")
+	}
+	if n == 0 || s.dispatch == nil {
+		return nil
+	}
+	for _, id := range activityIDs {
+		store.AfterCommitIDs(ctx, "deliver", id, func(ids []int64) {
+			if err := s.dispatch.Deliver(context.WithoutCancel(ctx), ids...); err != nil {
+				s.log.Warn("enqueue delivery failed; the reconciler will retry", "activities", ids, "err", err)
+			}
+		})
+	}
+	return nil
 }

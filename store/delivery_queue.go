@@ -21,7 +21,7 @@ import (
 // database's parameter limit.
 const idChunk = 1000
 
-// claimSQL claims due rows of one activity and returns them; the first %s
+// claimSQL claims due rows of some activities and returns them; the first %s
 // is where Postgres takes its row locks, the last %s the outer statement's
 // re-check of the state. FOR UPDATE SKIP LOCKED makes two concurrent
 // claimers take disjoint rows, and a row another claimer moved meanwhile
@@ -35,7 +35,7 @@ const idChunk = 1000
 // statement without locks, re-checking the state, is atomic there.
 const claimSQL = `WITH picked AS %s (
 	SELECT id FROM deliveries
-	WHERE activity_id = ? AND state = ? AND next_attempt_at <= ?
+	WHERE activity_id IN ? AND state = ? AND next_attempt_at <= ?
 	ORDER BY priority DESC, id
 	LIMIT ?%s
 )
@@ -48,19 +48,7 @@ RETURNING *`
 // NextAttemptAt to leaseUntil. Only the caller that claimed a row may send
 // it; it must record the outcome or renew the lease before leaseUntil.
 func (s *Store) ClaimActivityDeliveries(ctx context.Context, activityID int64, now, leaseUntil time.Time, limit int) ([]models.Delivery, error) {
-	materialized, lock, recheck := "", "", " AND state = ?"
-	args := []any{activityID, models.DeliveryPending, now.UTC(), limit, leaseUntil.UTC(), s.db.NowFunc()}
-	if s.dialect == DialectPostgres {
-		materialized, lock, recheck = "MATERIALIZED", " FOR UPDATE SKIP LOCKED", ""
-	} else {
-		args = append(args, models.DeliveryPending)
-	}
-	var ds []models.Delivery
-	err := s.conn(ctx).Raw(fmt.Sprintf(claimSQL, materialized, lock, recheck), args...).Scan(&ds).Error
-	if err != nil {
-		return nil, translate(err, fmt.Sprintf("claim deliveries of activity %d", activityID))
-	}
-	return ds, nil
+	return s.ClaimDeliveriesOf(ctx, []int64{activityID}, now, leaseUntil, limit)
 }
 
 // ClaimDeliveriesOf is ClaimActivityDeliveries for several activities at
@@ -80,9 +68,8 @@ func (s *Store) ClaimDeliveriesOf(ctx context.Context, activityIDs []int64, now,
 	} else {
 		args = append(args, models.DeliveryPending)
 	}
-	q := strings.Replace(claimSQL, "activity_id = ?", "activity_id IN ?", 1)
 	var ds []models.Delivery
-	err := s.conn(ctx).Raw(fmt.Sprintf(q, materialized, lock, recheck), args...).Scan(&ds).Error
+	err := s.conn(ctx).Raw(fmt.Sprintf(claimSQL, materialized, lock, recheck), args...).Scan(&ds).Error
 	if err != nil {
 		return nil, translate(err, fmt.Sprintf("claim deliveries of %d activities", len(activityIDs)))
 	}

@@ -10,35 +10,21 @@ import (
 	"github.com/practica-social/practica/tasks"
 )
 
-// handleFanout sends an activity's pending, due deliveries.
+// handleFanout sends the pending, due deliveries of a task's activities.
 func (w *Workers) handleFanout(ctx context.Context, t *asynq.Task) error {
 	var p tasks.DeliveryFanout
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return w.giveUp(ctx, t, fmt.Errorf("workers: %s payload: %w", t.Type(), err))
 	}
-	ids := p.IDs()
-	if len(ids) == 1 {
-		return w.fanout(ctx, t, ids[0])
-	}
 	// The activities of one transaction go out together: loaded and
 	// claimed in one statement each, their hosts interleaved by the
 	// sender's pipeline.
+	ids := p.IDs()
 	sum, err := w.sender.DeliverActivities(ctx, ids)
-	w.log.Debug("fan-out done", "activities", len(ids), "delivered", sum.Delivered,
+	w.log.Debug("fan-out done", "activities", ids, "delivered", sum.Delivered,
 		"retrying", sum.Retrying, "failed", sum.Failed, "postponed", sum.Postponed, "err", err)
 	if err != nil {
-		return w.giveUp(ctx, t, fmt.Errorf("workers: fan-out of %d activities: %w", len(ids), err))
-	}
-	return nil
-}
-
-// fanout sends one activity's pending, due deliveries.
-func (w *Workers) fanout(ctx context.Context, t *asynq.Task, activityID int64) error {
-	sum, err := w.sender.DeliverActivity(ctx, activityID)
-	w.log.Debug("fan-out done", "activity", activityID, "delivered", sum.Delivered,
-		"retrying", sum.Retrying, "failed", sum.Failed, "postponed", sum.Postponed, "err", err)
-	if err != nil {
-		return w.giveUp(ctx, t, fmt.Errorf("workers: fan-out of activity %d: %w", activityID, err))
+		return w.giveUp(ctx, t, fmt.Errorf("workers: fan-out of activities %v: %w", ids, err))
 	}
 	return nil
 }
