@@ -282,11 +282,27 @@ func (inst *Instance) Serve(ctx context.Context, l net.Listener) error {
 	return nil
 }
 
-// NewWorkerServer builds the asynq server that runs background tasks.
+// NewWorkerServer builds the asynq server that runs background tasks
+// other than inbox processing.
 func (inst *Instance) NewWorkerServer() *asynq.Server {
+	return inst.newAsynqServer(inst.Config.WorkerConcurrency, tasks.Queues(inst.Config.QueuePrefix))
+}
+
+// NewInboxWorkerServer builds the asynq server that processes received
+// activities: a pool of its own, so that batches paced behind a busy
+// inbox (service.YieldToReceiving) never hold the workers that send.
+func (inst *Instance) NewInboxWorkerServer() *asynq.Server {
+	n := inst.Config.InboxConcurrency
+	if n <= 0 {
+		n = config.DefaultInboxConcurrency
+	}
+	return inst.newAsynqServer(n, tasks.InboxQueues(inst.Config.QueuePrefix))
+}
+
+func (inst *Instance) newAsynqServer(concurrency int, queues map[string]int) *asynq.Server {
 	return asynq.NewServerFromRedisClient(inst.Redis, asynq.Config{
-		Concurrency:     inst.Config.WorkerConcurrency,
-		Queues:          tasks.Queues(inst.Config.QueuePrefix),
+		Concurrency:     concurrency,
+		Queues:          queues,
 		ShutdownTimeout: inst.Config.ShutdownTimeout,
 		// asynq sleeps this long when every queue is empty; the default
 		// second would be added to every federation hop (post → first

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/practica-social/practica/federation/delivery"
 	"github.com/practica-social/practica/federation/inbox"
 	"github.com/practica-social/practica/workers"
@@ -39,9 +41,13 @@ func (inst *Instance) StartWorkers() (stop func(), err error) {
 		ReconcileEvery: inst.tuning.ReconcileEvery, ReconcileGrace: inst.tuning.ReconcileGrace,
 		Inbox: inbox.NewProcessor(inbox.ProcessorDeps{Service: inst.Service, Resolver: inst.Resolver, Log: inst.Log}),
 	})
-	srv := inst.NewWorkerServer()
+	srv, inboxSrv := inst.NewWorkerServer(), inst.NewInboxWorkerServer()
 	if err := srv.Start(w.Mux()); err != nil {
 		return nil, fmt.Errorf("app: start workers: %w", err)
+	}
+	if err := inboxSrv.Start(w.Mux()); err != nil {
+		srv.Shutdown()
+		return nil, fmt.Errorf("app: start inbox workers: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -54,7 +60,11 @@ func (inst *Instance) StartWorkers() (stop func(), err error) {
 		once.Do(func() {
 			cancel()
 			<-done
-			srv.Shutdown()
+			var wg sync.WaitGroup
+			for _, s := range []*asynq.Server{srv, inboxSrv} {
+				wg.Go(s.Shutdown)
+			}
+			wg.Wait()
 		})
 	}, nil
 }

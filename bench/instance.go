@@ -170,7 +170,7 @@ func (e *env) redis(ctx context.Context) (string, string, error) {
 		for iter.Next(ctx) {
 			rdb.Del(ctx, iter.Val())
 		}
-		for q := range tasks.Queues(prefix) {
+		for _, q := range tasks.AllQueues(prefix) {
 			rdb.SRem(ctx, "asynq:queues", q)
 		}
 	})

@@ -51,6 +51,8 @@ const (
 	EnvShutdownTimeout = "PRACTICA_SHUTDOWN_TIMEOUT"
 	// EnvWorkerConcurrency is the setting behind Config.WorkerConcurrency.
 	EnvWorkerConcurrency = "PRACTICA_WORKER_CONCURRENCY"
+	// EnvInboxConcurrency is the setting behind Config.InboxConcurrency.
+	EnvInboxConcurrency = "PRACTICA_INBOX_CONCURRENCY"
 )
 
 // Defaults applied by Load when a setting is unset or empty.
@@ -69,6 +71,10 @@ const (
 	DefaultShutdownTimeout = 40 * time.Second
 	// DefaultWorkerConcurrency is the WorkerConcurrency used when none is set.
 	DefaultWorkerConcurrency = 20
+	// DefaultInboxConcurrency is the InboxConcurrency used when none is
+	// set. Received activities are processed in batches of up to 128, so
+	// a few batches at once keep two cores and the database busy.
+	DefaultInboxConcurrency = 8
 	// SendDeadline is the longest a single outgoing federation request may
 	// take; ShutdownTimeout must exceed it or a graceful shutdown would cut
 	// deliveries off mid-request and make them be retried as failures.
@@ -121,6 +127,11 @@ type Config struct {
 	// WorkerConcurrency is the number of tasks a worker runs at once.
 	// PRACTICA_WORKER_CONCURRENCY.
 	WorkerConcurrency int
+	// InboxConcurrency is the number of batches of received activities a
+	// worker processes at once, in a pool of its own so that a flood of
+	// received activities cannot hold every worker while posts wait to
+	// go out. PRACTICA_INBOX_CONCURRENCY.
+	InboxConcurrency int
 }
 
 // Error is a configuration problem naming the setting at fault. Its Error
@@ -162,6 +173,7 @@ func knownKeys() []string {
 		EnvDomain, EnvListen, EnvProtocol, EnvDataDir, EnvDatabaseURL,
 		EnvRedisURL, EnvAllowPrivateAddresses, EnvQueuePrefix, EnvLogLevel,
 		EnvInstanceName, EnvShutdownTimeout, EnvWorkerConcurrency,
+		EnvInboxConcurrency,
 	}
 }
 
@@ -300,6 +312,15 @@ func build(raw map[string]string) (Config, error) {
 			return Config{}, settingError(EnvWorkerConcurrency, "invalid value %q (want a positive whole number)", v)
 		}
 		c.WorkerConcurrency = n
+	}
+
+	c.InboxConcurrency = DefaultInboxConcurrency
+	if v := get(EnvInboxConcurrency); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return Config{}, settingError(EnvInboxConcurrency, "invalid value %q (want a positive whole number)", v)
+		}
+		c.InboxConcurrency = n
 	}
 
 	return c, nil

@@ -74,6 +74,7 @@ func TestLoadDefaults(t *testing.T) {
 		InstanceName:      "Practica",
 		ShutdownTimeout:   40 * time.Second,
 		WorkerConcurrency: 20,
+		InboxConcurrency:  8,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -215,6 +216,8 @@ func TestInvalidSettings(t *testing.T) {
 		{"concurrency zero", map[string]string{EnvWorkerConcurrency: "0"}, EnvWorkerConcurrency},
 		{"concurrency negative", map[string]string{EnvWorkerConcurrency: "-3"}, EnvWorkerConcurrency},
 		{"concurrency word", map[string]string{EnvWorkerConcurrency: "many"}, EnvWorkerConcurrency},
+		{"inbox concurrency zero", map[string]string{EnvInboxConcurrency: "0"}, EnvInboxConcurrency},
+		{"inbox concurrency word", map[string]string{EnvInboxConcurrency: "few"}, EnvInboxConcurrency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,6 +272,7 @@ func TestValidValues(t *testing.T) {
 		EnvInstanceName:          "My Server",
 		EnvShutdownTimeout:       "2m",
 		EnvWorkerConcurrency:     "5",
+		EnvInboxConcurrency:      "3",
 	})
 	wantPrefixes := []netip.Prefix{
 		netip.MustParsePrefix("10.0.0.0/8"),
@@ -291,7 +295,7 @@ func TestValidValues(t *testing.T) {
 	if c.LogLevel != "debug" || c.SlogLevel() != slog.LevelDebug {
 		t.Errorf("LogLevel = %q / %v", c.LogLevel, c.SlogLevel())
 	}
-	if c.ShutdownTimeout != 2*time.Minute || c.WorkerConcurrency != 5 || c.QueuePrefix != "blue:" || c.InstanceName != "My Server" {
+	if c.ShutdownTimeout != 2*time.Minute || c.WorkerConcurrency != 5 || c.InboxConcurrency != 3 || c.QueuePrefix != "blue:" || c.InstanceName != "My Server" {
 		t.Errorf("unexpected values: %+v", c)
 	}
 }

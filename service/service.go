@@ -37,11 +37,14 @@ type Service struct {
 	log          *slog.Logger
 	// received batches the inbox's inserts (inbox_batch.go).
 	received groupCommit
+	// receiving paces processing against the inbox's load (receiving.go).
+	receiving *receivingGauge
 }
 
 // New builds the service.
 func New(d Deps) *Service {
-	s := &Service{store: d.Store, urls: d.URLs, instanceName: d.InstanceName, dispatch: d.Dispatch, now: d.Now, log: d.Log}
+	s := &Service{store: d.Store, urls: d.URLs, instanceName: d.InstanceName, dispatch: d.Dispatch, now: d.Now, log: d.Log,
+		receiving: newReceivingGauge()}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -9,6 +9,10 @@ const (
 	QueueCritical = "critical"
 	QueueDefault  = "default"
 	QueueBulk     = "bulk"
+	// QueueInbox holds the processing of received activities. Its own
+	// worker pool serves it (InboxQueues), so a flood of received
+	// activities waits there instead of holding every worker.
+	QueueInbox = "inbox"
 )
 
 // Queues returns the queue names with an instance prefix, and their
@@ -19,6 +23,24 @@ func Queues(prefix string) map[string]int {
 		prefix + QueueDefault:  3,
 		prefix + QueueBulk:     1,
 	}
+}
+
+// InboxQueues returns the queues of the inbox worker pool.
+func InboxQueues(prefix string) map[string]int {
+	return map[string]int{prefix + QueueInbox: 1}
+}
+
+// AllQueues returns every queue of an instance, for tools that list or
+// clear them.
+func AllQueues(prefix string) []string {
+	var all []string
+	for q := range Queues(prefix) {
+		all = append(all, q)
+	}
+	for q := range InboxQueues(prefix) {
+		all = append(all, q)
+	}
+	return all
 }
 
 // Task type names. The part before the colon groups them in asynq's tools.

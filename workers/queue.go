@@ -73,7 +73,7 @@ func (q *Queue) ProcessInbox(ctx context.Context, itemIDs ...int64) error {
 		payload = tasks.InboxProcess{ItemIDs: itemIDs}
 	}
 	return q.enqueue(ctx, tasks.TypeInboxProcess, payload,
-		asynq.Queue(q.prefix+tasks.QueueDefault), asynq.TaskID("inbox:"+idsKey(itemIDs)))
+		asynq.Queue(q.prefix+tasks.QueueInbox), asynq.TaskID("inbox:"+idsKey(itemIDs)))
 }
 
 // idsKey names a task by its rows: "7" for one, "7+3" for three rows from

@@ -99,14 +99,14 @@ func TestQueueProcessInbox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ti, err := insp.GetTaskInfo("t-"+tasks.QueueDefault, "inbox:5")
+	ti, err := insp.GetTaskInfo("t-"+tasks.QueueInbox, "inbox:5")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ti.Type != tasks.TypeInboxProcess || string(ti.Payload) != `{"item_id":5}` {
 		t.Fatalf("inbox task: %s %s", ti.Type, ti.Payload)
 	}
-	if p, _ := count(t, insp, "t-"+tasks.QueueDefault); p != 1 {
+	if p, _ := count(t, insp, "t-"+tasks.QueueInbox); p != 1 {
 		t.Fatalf("%d inbox tasks for one item", p)
 	}
 }

@@ -109,6 +109,8 @@ func NewReceiver(d ReceiverDeps) *Receiver {
 // Receive handles POST /inbox, /u/:name/inbox, /c/:name/inbox and
 // /actor/inbox. Every refusal stores nothing.
 func (rc *Receiver) Receive(c echo.Context) error {
+	// Counted so that processing yields to answering (service/receiving.go).
+	defer rc.svc.Receiving()()
 	req := c.Request()
 	ctx := req.Context()
 	now := rc.now()
