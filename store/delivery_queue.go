@@ -69,7 +69,7 @@ func (s *Store) ClaimDeliveriesOf(ctx context.Context, activityIDs []int64, now,
 		args = append(args, models.DeliveryPending)
 	}
 	var ds []models.Delivery
-	err := s.conn(ctx).Raw(fmt.Sprintf(claimSQL, materialized, lock, recheck), args...).Scan(&ds).Error
+	err := s.conn(ctx).Raw(fmt.Sprintf(claimSQL, materialized, lock, recheck), args...).Find(&ds).Error
 	if err != nil {
 		return nil, translate(err, fmt.Sprintf("claim deliveries of %d activities", len(activityIDs)))
 	}
@@ -84,7 +84,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, id int64, now, leaseUntil tim
 	err := s.conn(ctx).Raw(`UPDATE deliveries SET next_attempt_at = ?, updated_at = ?
 WHERE id = ? AND state = ? AND next_attempt_at <= ? RETURNING *`,
 		leaseUntil.UTC(), s.db.NowFunc(), id, models.DeliveryPending, now.UTC(),
-	).Scan(&ds).Error
+	).Find(&ds).Error
 	if err != nil {
 		return nil, translate(err, fmt.Sprintf("claim delivery %d", id))
 	}

@@ -63,7 +63,7 @@ func (s *Store) CreateInboxItems(ctx context.Context, items []models.InboxItem) 
 		ID          int64
 		ActivityIRI string
 	}
-	if err := s.conn(ctx).Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+	if err := s.conn(ctx).Raw(sb.String(), args...).Find(&rows).Error; err != nil {
 		return nil, nil, translate(err, fmt.Sprintf("create %d inbox items", len(items)))
 	}
 	made := make(map[string]int64, len(rows))
