@@ -119,6 +119,14 @@ func (r *Resolver) actorByKeyID(ctx context.Context, keyID string, force bool) (
 		}
 	}
 	a, _, err := r.once(ctx, memo, func(ctx context.Context) (*models.Actor, bool, error) {
+		// A lookup that missed the database just before a fetch of the
+		// same key stored its owner, and reached here after that fetch
+		// ended, finds the owner stored now instead of fetching again.
+		if !force {
+			if stored, err := r.svc.ActorByKeyID(ctx, keyID); err == nil {
+				return stored, false, nil
+			}
+		}
 		a, err := r.fetchKeyOwner(ctx, keyID, host)
 		return a, true, err
 	})
