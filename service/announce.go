@@ -22,9 +22,24 @@ func (s *Service) announce(ctx context.Context, c *models.Community, inner *mode
 	if !c.Local {
 		return nil
 	}
+	acts, inboxes, err := s.announcements(ctx, c, inner, boostObject)
+	if err != nil {
+		return err
+	}
+	// Both Announces (and the inner activity when it is new) in one
+	// statement, their deliveries in another.
+	if storeInner {
+		return s.publishAll(ctx, append([]*models.Activity{inner}, acts...), 1, inboxes, PriorityBulk)
+	}
+	return s.publishAll(ctx, acts, 0, inboxes, PriorityBulk)
+}
+
+// announcements builds the Announces of inner by the local community c,
+// unstored, and returns them with the inboxes they go to.
+func (s *Service) announcements(ctx context.Context, c *models.Community, inner *models.Activity, boostObject string) ([]*models.Activity, []string, error) {
 	inboxes, err := s.memberInboxes(ctx, c.ID)
 	if err != nil {
-		return storeErr(err, "member inboxes")
+		return nil, nil, storeErr(err, "member inboxes")
 	}
 	to, cc := addressing(c, inner.Audience)
 	to = to[1:] // the group does not address itself
@@ -36,7 +51,7 @@ func (s *Service) announce(ctx context.Context, c *models.Community, inner *mode
 	doc["audience"] = c.Actor.IRI
 	body, err := marshal(doc)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	acts := []*models.Activity{{
 		IRI: id, Type: "Announce", ActorID: c.ActorID, ObjectIRI: inner.IRI, CommunityID: &c.ID,
@@ -48,17 +63,12 @@ func (s *Service) announce(ctx context.Context, c *models.Community, inner *mode
 		bdoc["audience"] = c.Actor.IRI
 		bbody, err := marshal(bdoc)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		acts = append(acts, &models.Activity{
 			IRI: bid, Type: "Announce", ActorID: c.ActorID, ObjectIRI: boostObject, CommunityID: &c.ID,
 			Audience: inner.Audience, Local: true, JSON: bbody,
 		})
 	}
-	// Both Announces (and the inner activity when it is new) in one
-	// statement, their deliveries in another.
-	if storeInner {
-		return s.publishAll(ctx, append([]*models.Activity{inner}, acts...), 1, inboxes, PriorityBulk)
-	}
-	return s.publishAll(ctx, acts, 0, inboxes, PriorityBulk)
+	return acts, inboxes, nil
 }

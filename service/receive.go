@@ -73,13 +73,25 @@ func truncateRunes(s string, n int) string {
 // members (FEP-1b12). Policy: the object lives on its author's host; a
 // members-only community takes posts from members only, never addressed to
 // the public; a public community takes only public posts (a followers-only
-// post must not be spread to strangers).
+// post must not be spread to strangers). Under WithDeferredWrites a new
+// top-level post of a local community is kept for FlushDeferred and
+// returned without its row id.
 func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *models.Actor, rp RemotePost) (*models.Post, error) {
 	if !sameHost(rp.IRI, author.IRI) {
 		return nil, Invalid("the object's id is not on its author's host")
 	}
 	// A batch knows which of its objects were new when it was loaded.
 	fresh := takeFresh(ctx, rp.IRI)
+	// A new top-level post of a local community may be written with the
+	// rest of its batch run (batch_deferred.go); anything else reads
+	// posts, so the run's kept rows are written first.
+	deferred := deferredOf(ctx)
+	if !(fresh && c.Local && rp.InReplyTo == "" && rp.ActivityIRI != "" && rp.ActivityJSON != "") {
+		deferred = nil
+		if err := s.FlushDeferred(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if !fresh {
 		if gone, err := s.store.IsTombstoned(ctx, rp.IRI); err != nil {
 			return nil, storeErr(err, "tombstone")
@@ -145,6 +157,16 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 		p.InReplyTo, p.ThreadID = parent.IRI, threadOf(parent)
 	} else {
 		p.Title = titleOf(rp)
+	}
+	if deferred != nil {
+		inner := &models.Activity{IRI: rp.ActivityIRI, Type: rp.ActivityType, ActorID: author.ID, ObjectIRI: p.IRI, CommunityID: &c.ID, Audience: audience, JSON: rp.ActivityJSON}
+		acts, inboxes, err := s.announcements(ctx, c, inner, p.IRI)
+		if err != nil {
+			return nil, err
+		}
+		deferred.add(c, p, append([]*models.Activity{inner}, acts...), acts, inboxes)
+		p.Author = author
+		return p, nil
 	}
 	err := s.store.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreatePost(ctx, p); err != nil {

@@ -15,6 +15,14 @@ func (s *Store) CreatePost(ctx context.Context, p *models.Post) error {
 	return translate(s.conn(ctx).Omit("Author").Create(p).Error, "create post "+p.IRI)
 }
 
+// CreatePosts inserts posts in one statement and sets their ids.
+func (s *Store) CreatePosts(ctx context.Context, ps []*models.Post) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return translate(s.conn(ctx).Omit("Author").Create(ps).Error, fmt.Sprintf("create %d posts (%s…)", len(ps), ps[0].IRI))
+}
+
 // GetPostByIRI returns a post (live or tombstoned) by its id.
 func (s *Store) GetPostByIRI(ctx context.Context, iri string) (*models.Post, error) {
 	var p models.Post

@@ -34,7 +34,7 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 			return err
 		}
 		defer stopWorkers()
-		log.Info("workers started", "concurrency", cfg.WorkerConcurrency)
+		log.Info("workers started", "concurrency", cfg.WorkerConcurrency, "inbox_concurrency", cfg.InboxConcurrency)
 	}
 	if withWeb {
 		l, err := net.Listen("tcp", cfg.Listen)

@@ -120,6 +120,19 @@ func batchable(act *activitystreams.Activity) bool {
 	return false
 }
 
+// topLevelCreate says whether act creates a post that replies to none.
+func topLevelCreate(act *activitystreams.Activity) bool {
+	if act.Type != "Create" {
+		return false
+	}
+	m, ok := act.Object.(map[string]any)
+	if !ok {
+		return false
+	}
+	r, has := m["inReplyTo"]
+	return !has || r == nil || r == ""
+}
+
 // errRunAborted stops a run's transaction so its items go one at a time.
 var errRunAborted = errors.New("inbox: batch aborted")
 
@@ -132,8 +145,18 @@ func (p *Processor) processRun(ctx context.Context, run []prepared) error {
 		return p.Process(ctx, run[0].id)
 	}
 	err := p.svc.Atomically(ctx, func(ctx context.Context) error {
+		// New top-level posts are written together when the run ends;
+		// an item that may read them (a Like, an Update, a reply, whose
+		// community may be found through its parent) has them written
+		// first.
+		ctx = service.WithDeferredWrites(ctx)
 		var done []int64
 		for _, pr := range run {
+			if !topLevelCreate(pr.act) {
+				if err := p.svc.FlushDeferred(ctx); err != nil {
+					return err
+				}
+			}
 			err := p.handle(ctx, pr.actor, pr.act, pr.raw, nil)
 			var ref *Refusal
 			switch {
@@ -156,6 +179,9 @@ func (p *Processor) processRun(ctx context.Context, run []prepared) error {
 			default:
 				return errRunAborted
 			}
+		}
+		if err := p.svc.FlushDeferred(ctx); err != nil {
+			return err
 		}
 		return p.svc.MarkInboxItemsProcessed(ctx, done)
 	})

@@ -3,6 +3,8 @@ package inbox_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,4 +191,143 @@ func TestProcessBatchFallsBackWhenARunFails(t *testing.T) {
 	if a, err := st.GetActivityByIRI(ctx, "http://r.test/u/ann/a/same"); err != nil || a.ObjectIRI != "http://r.test/u/ann/n/1" {
 		t.Fatalf("the Create stored: %+v, %v (want the first post's)", a, err)
 	}
+}
+
+// New top-level posts of a run are written together when the run ends;
+// what reads them inside the run sees them first: a reply is threaded
+// under a post of the same run, a Like of it counts, and every post keeps
+// its Create, its Announces and their deliveries.
+func TestProcessBatchRunReadsItsOwnNewPosts(t *testing.T) {
+	ctx := context.Background()
+	st := testrig.NewStore(t)
+	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
+	owner, err := svc.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "owner@example.org", Password: "long enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.CreateCommunity(ctx, service.NewCommunity{Handle: "garden", Name: "Garden", OwnerID: owner.ActorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := []models.Actor{
+		{IRI: "http://r.test/u/ann", Type: models.ActorPerson, Username: "ann", Host: "r.test", InboxURL: "http://r.test/u/ann/inbox", SharedInboxURL: "http://r.test/inbox", Published: time.Now()},
+		{IRI: "http://s.test/u/bob", Type: models.ActorPerson, Username: "bob", Host: "s.test", InboxURL: "http://s.test/u/bob/inbox", SharedInboxURL: "http://s.test/inbox", Published: time.Now()},
+	}
+	if err := st.CreateActors(ctx, remote); err != nil {
+		t.Fatal(err)
+	}
+	ann, bob, group := remote[0].IRI, remote[1].IRI, "http://org-a.test/c/garden"
+	const public = "https://www.w3.org/ns/activitystreams#Public"
+	note := func(n int, actor, object, inReplyTo string) string {
+		reply := ""
+		if inReplyTo != "" {
+			reply = `"inReplyTo":"` + inReplyTo + `",`
+		}
+		return fmt.Sprintf(`{"id":"%s/a/%d","type":"Create","actor":"%s","to":["%s"],"cc":["%s"],`+
+			`"object":{"id":"%s","type":"Note","attributedTo":"%s",%s"content":"<p>note %d</p>","to":["%s"],"cc":["%s"]}}`,
+			actor, n, actor, public, group, object, actor, reply, n, public, group)
+	}
+	bodies := []string{
+		fmt.Sprintf(`{"id":"%s/a/0","type":"Follow","actor":"%s","object":"%s"}`, bob, bob, group), // 0 before the run
+		note(1, ann, ann+"/n/1", ""), // 1 new, kept for the end of the run
+		fmt.Sprintf(`{"id":"%s/a/3","type":"Like","actor":"%s","object":"%s/n/1"}`, bob, bob, ann), // 2 a Like of it: the kept rows are written first
+		note(2, bob, bob+"/n/2", ann+"/n/1"), // 3 a reply to it
+		note(4, ann, ann+"/n/4", ""),         // 4 new, kept
+		note(6, ann, ann+"/n/4", ""),         // 5 the same post in another Create: dropped, not a clash
+		note(5, bob, bob+"/n/5", ""),         // 6 new, kept
+	}
+	var ids []int64
+	for i, b := range bodies {
+		id, _, err := svc.ReceiveActivity(ctx, models.InboxItem{ActivityIRI: fmt.Sprintf("item-%d", i), ActorIRI: "x", Body: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	logs := &recordingHandler{}
+	proc := inbox.NewProcessor(inbox.ProcessorDeps{Service: svc, Resolver: storeResolver{svc}, Log: slog.New(logs)})
+	// The Follow first, on its own: an item handled alone empties the
+	// batch's memo, and with it what the batch knew to be new.
+	if err := proc.ProcessBatch(ctx, ids[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.ProcessBatch(ctx, ids[1:]); err != nil {
+		t.Fatal(err)
+	}
+	// The run held together: nothing in it clashed with a kept row.
+	if msgs := logs.messages(); len(msgs) != 0 {
+		t.Errorf("the run logged %q, want nothing (no rollback)", msgs)
+	}
+	items, err := svc.InboxItems(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range items {
+		if it.State != models.InboxProcessed {
+			t.Errorf("item %d: %s (%q)", i, it.State, it.Error)
+		}
+	}
+	p1, err := st.GetPostByIRI(ctx, ann+"/n/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p1.ReplyCount != 1 {
+		t.Errorf("post 1 counts %d replies, want 1", p1.ReplyCount)
+	}
+	reply, err := st.GetPostByIRI(ctx, bob+"/n/2")
+	if err != nil || reply.ThreadID == nil || *reply.ThreadID != p1.ID {
+		t.Fatalf("the reply: %+v, %v (want threaded under post 1)", reply, err)
+	}
+	if _, err := st.GetLike(ctx, p1.ID, remote[1].ID); err != nil {
+		t.Errorf("bob's like of post 1: %v", err)
+	}
+	// Each top-level post: its Create stored, its Announce in the outbox,
+	// both Announces delivered to the one member's shared inbox.
+	for _, n := range []struct{ actor, obj string }{{ann, ann + "/n/1"}, {ann, ann + "/n/4"}, {bob, bob + "/n/5"}} {
+		p, err := st.GetPostByIRI(ctx, n.obj)
+		if err != nil || p.CommunityID == nil || *p.CommunityID != c.ID || p.Title == "" {
+			t.Fatalf("post %s: %+v, %v", n.obj, p, err)
+		}
+		create, err := st.GetActivityByIRI(ctx, p.IRI[:len(p.IRI)-len("/n/1")]+"/a/"+p.IRI[len(p.IRI)-1:])
+		if err != nil || create.ObjectIRI != p.IRI {
+			t.Errorf("the Create of %s: %+v, %v", p.IRI, create, err)
+			continue
+		}
+		found := 0
+		for _, a := range mustOutboxOf(t, st, c.ActorID) {
+			if a.ObjectIRI != create.IRI {
+				continue
+			}
+			found++
+			ds, err := st.ActivityDeliveries(ctx, a.ID)
+			if err != nil || len(ds) != 1 || ds[0].InboxURL != "http://s.test/inbox" {
+				t.Errorf("deliveries of the Announce of %s: %+v, %v", p.IRI, ds, err)
+			}
+		}
+		if found != 1 {
+			t.Errorf("%d outbox Announces of %s, want 1", found, p.IRI)
+		}
+	}
+}
+
+// recordingHandler keeps the messages logged at any level.
+type recordingHandler struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs = append(h.msgs, r.Message)
+	return nil
+}
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+func (h *recordingHandler) messages() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.msgs...)
 }

@@ -1,0 +1,105 @@
+package service
+
+import (
+	"context"
+	"sync"
+
+	"github.com/practica-social/practica/models"
+)
+
+// deferredWrites holds the rows of the new top-level posts of one batch
+// run until the run ends, to write them in three statements (the posts,
+// their activities, their deliveries) instead of three per post. A run
+// is one transaction, so nothing is visible to anyone else before the
+// flush anyway; inside the run, whatever might read those rows (a reply,
+// a Like, an Update, a post that is not new) flushes them first.
+type deferredWrites struct {
+	mu     sync.Mutex
+	posts  []*models.Post
+	acts   []*models.Activity
+	groups map[int64]*deferredGroup
+	order  []int64
+}
+
+// deferredGroup is what one community sends: the activities to deliver
+// and its members' inboxes.
+type deferredGroup struct {
+	inboxes []string
+	send    []*models.Activity
+}
+
+type deferredKey struct{}
+
+// WithDeferredWrites returns a context under which ReceivePost keeps the
+// rows of new top-level posts for FlushDeferred instead of writing them
+// at once. The caller must call FlushDeferred before its transaction
+// commits.
+func WithDeferredWrites(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferredKey{}, &deferredWrites{groups: map[int64]*deferredGroup{}})
+}
+
+func deferredOf(ctx context.Context) *deferredWrites {
+	d, _ := ctx.Value(deferredKey{}).(*deferredWrites)
+	return d
+}
+
+// add keeps a post, the activities stored with it, and those of them the
+// community sends to inboxes.
+func (d *deferredWrites) add(c *models.Community, p *models.Post, store, send []*models.Activity, inboxes []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.posts = append(d.posts, p)
+	d.acts = append(d.acts, store...)
+	g := d.groups[c.ID]
+	if g == nil {
+		g = &deferredGroup{inboxes: inboxes}
+		d.groups[c.ID] = g
+		d.order = append(d.order, c.ID)
+	}
+	g.send = append(g.send, send...)
+}
+
+// take empties d and returns what it held.
+func (d *deferredWrites) take() (posts []*models.Post, acts []*models.Activity, groups []*deferredGroup) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	posts, acts = d.posts, d.acts
+	for _, id := range d.order {
+		groups = append(groups, d.groups[id])
+	}
+	d.posts, d.acts, d.groups, d.order = nil, nil, map[int64]*deferredGroup{}, nil
+	return posts, acts, groups
+}
+
+// FlushDeferred writes the rows kept under ctx (WithDeferredWrites): the
+// posts in one statement, their activities in one, and the deliveries of
+// each community's activities in one, then wakes the senders once the
+// transaction commits. Without deferred rows it does nothing.
+func (s *Service) FlushDeferred(ctx context.Context) error {
+	d := deferredOf(ctx)
+	if d == nil {
+		return nil
+	}
+	posts, acts, groups := d.take()
+	if len(posts) == 0 && len(acts) == 0 {
+		return nil
+	}
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreatePosts(ctx, posts); err != nil {
+			return storeErr(err, "posts")
+		}
+		if err := s.store.CreateActivities(ctx, acts); err != nil {
+			return storeErr(err, "activities")
+		}
+		for _, g := range groups {
+			ids := make([]int64, len(g.send))
+			for i, a := range g.send {
+				ids[i] = a.ID
+			}
+			if err := s.queueDeliveries(ctx, ids, g.inboxes, PriorityBulk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
