@@ -100,13 +100,26 @@ func DatabaseURL(t testing.TB) string {
 // NewStore opens and migrates a store on a fresh database.
 func NewStore(t testing.TB) *store.Store {
 	t.Helper()
+	return newStore(t, store.Options{})
+}
+
+// NewCountingStore is NewStore with every statement it runs counted, for
+// tests about how many statements a piece of work takes.
+func NewCountingStore(t testing.TB) (*store.Store, *StatementCounter) {
+	t.Helper()
+	c := &StatementCounter{}
+	return newStore(t, store.Options{Logger: c}), c
+}
+
+func newStore(t testing.TB, opts store.Options) *store.Store {
+	t.Helper()
 	ctx := context.Background()
 	dsn := DatabaseURL(t)
 	dialect := store.DialectPostgres
 	if strings.HasPrefix(dsn, "sqlite:") {
 		dialect, dsn = store.DialectSQLite, strings.TrimPrefix(dsn, "sqlite:")
 	}
-	s, err := store.Open(ctx, dialect, dsn, store.Options{})
+	s, err := store.Open(ctx, dialect, dsn, opts)
 	if err != nil {
 		t.Fatalf("testrig: open store: %v", err)
 	}

@@ -32,16 +32,20 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 	// once for the batch.
 	single := ctx
 	ctx = service.WithBatchMemo(ctx)
-	var actors, objects []string
-	for _, it := range items {
-		actors = append(actors, it.ActorIRI)
-		if o := embeddedObjectID(it.Body); o != "" {
-			objects = append(objects, o)
+	preload := func(items []models.InboxItem) error {
+		var actors, objects []string
+		for _, it := range items {
+			actors = append(actors, it.ActorIRI)
+			if o := embeddedObjectID(it.Body); o != "" {
+				objects = append(objects, o)
+			}
 		}
+		return p.svc.PreloadBatch(ctx, actors, objects)
 	}
-	if err := p.svc.PreloadBatch(ctx, actors, objects); err != nil {
+	if err := preload(items); err != nil {
 		return err
 	}
+	stale := false
 	var firstErr error
 	keep := func(err error) {
 		if err != nil && firstErr == nil {
@@ -55,7 +59,7 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 			run = run[:0]
 		}
 	}
-	for _, it := range items {
+	for i, it := range items {
 		if it.State == models.InboxProcessed || it.State == models.InboxRefused {
 			continue
 		}
@@ -66,7 +70,17 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 			// Whatever it did (a follow, a deletion, an actor refreshed)
 			// is not in the memo.
 			service.ForgetBatchMemo(ctx)
+			stale = true
 			continue
+		}
+		if stale {
+			// A new run after an item handled alone: what the rest of
+			// the batch needs is loaded again, as at the start.
+			if err := preload(items[i:]); err != nil {
+				keep(err)
+				return firstErr
+			}
+			stale = false
 		}
 		run = append(run, pr)
 	}

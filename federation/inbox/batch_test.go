@@ -200,33 +200,9 @@ func TestProcessBatchFallsBackWhenARunFails(t *testing.T) {
 func TestProcessBatchRunReadsItsOwnNewPosts(t *testing.T) {
 	ctx := context.Background()
 	st := testrig.NewStore(t)
-	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
-	owner, err := svc.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "owner@example.org", Password: "long enough"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := svc.CreateCommunity(ctx, service.NewCommunity{Handle: "garden", Name: "Garden", OwnerID: owner.ActorID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	remote := []models.Actor{
-		{IRI: "http://r.test/u/ann", Type: models.ActorPerson, Username: "ann", Host: "r.test", InboxURL: "http://r.test/u/ann/inbox", SharedInboxURL: "http://r.test/inbox", Published: time.Now()},
-		{IRI: "http://s.test/u/bob", Type: models.ActorPerson, Username: "bob", Host: "s.test", InboxURL: "http://s.test/u/bob/inbox", SharedInboxURL: "http://s.test/inbox", Published: time.Now()},
-	}
-	if err := st.CreateActors(ctx, remote); err != nil {
-		t.Fatal(err)
-	}
-	ann, bob, group := remote[0].IRI, remote[1].IRI, "http://org-a.test/c/garden"
-	const public = "https://www.w3.org/ns/activitystreams#Public"
-	note := func(n int, actor, object, inReplyTo string) string {
-		reply := ""
-		if inReplyTo != "" {
-			reply = `"inReplyTo":"` + inReplyTo + `",`
-		}
-		return fmt.Sprintf(`{"id":"%s/a/%d","type":"Create","actor":"%s","to":["%s"],"cc":["%s"],`+
-			`"object":{"id":"%s","type":"Note","attributedTo":"%s",%s"content":"<p>note %d</p>","to":["%s"],"cc":["%s"]}}`,
-			actor, n, actor, public, group, object, actor, reply, n, public, group)
-	}
+	f := newRunFixture(t, st)
+	svc, c, remote, note := f.svc, f.c, f.remote, f.note
+	ann, bob, group := remote[0].IRI, remote[1].IRI, f.group
 	bodies := []string{
 		fmt.Sprintf(`{"id":"%s/a/0","type":"Follow","actor":"%s","object":"%s"}`, bob, bob, group), // 0 before the run
 		note(1, ann, ann+"/n/1", ""), // 1 new, kept for the end of the run
@@ -330,4 +306,95 @@ func (h *recordingHandler) messages() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]string(nil), h.msgs...)
+}
+
+// runFixture is a local community, two remote people on two hosts, and
+// a maker of their Create{Note} bodies.
+type runFixture struct {
+	svc    *service.Service
+	c      *models.Community
+	remote []models.Actor
+	group  string
+	// note is a Create{Note} number n by actor, replying to inReplyTo
+	// unless it is "".
+	note func(n int, actor, object, inReplyTo string) string
+}
+
+func newRunFixture(t *testing.T, st *store.Store) runFixture {
+	t.Helper()
+	ctx := context.Background()
+	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
+	owner, err := svc.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "owner@example.org", Password: "long enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.CreateCommunity(ctx, service.NewCommunity{Handle: "garden", Name: "Garden", OwnerID: owner.ActorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := []models.Actor{
+		{IRI: "http://r.test/u/ann", Type: models.ActorPerson, Username: "ann", Host: "r.test", InboxURL: "http://r.test/u/ann/inbox", SharedInboxURL: "http://r.test/inbox", Published: time.Now()},
+		{IRI: "http://s.test/u/bob", Type: models.ActorPerson, Username: "bob", Host: "s.test", InboxURL: "http://s.test/u/bob/inbox", SharedInboxURL: "http://s.test/inbox", Published: time.Now()},
+	}
+	if err := st.CreateActors(ctx, remote); err != nil {
+		t.Fatal(err)
+	}
+	group := "http://org-a.test/c/garden"
+	const public = "https://www.w3.org/ns/activitystreams#Public"
+	note := func(n int, actor, object, inReplyTo string) string {
+		reply := ""
+		if inReplyTo != "" {
+			reply = `"inReplyTo":"` + inReplyTo + `",`
+		}
+		return fmt.Sprintf(`{"id":"%s/a/%d","type":"Create","actor":"%s","to":["%s"],"cc":["%s"],`+
+			`"object":{"id":"%s","type":"Note","attributedTo":"%s",%s"content":"<p>note %d</p>","to":["%s"],"cc":["%s"]}}`,
+			actor, n, actor, public, group, object, actor, reply, n, public, group)
+	}
+	return runFixture{svc: svc, c: c, remote: remote, group: group, note: note}
+}
+
+// An item handled alone empties the batch's memo; the run of new posts
+// after it is still written together (its new posts known again), in one
+// INSERT of posts.
+func TestProcessBatchRunAfterALoneItemWritesPostsTogether(t *testing.T) {
+	ctx := context.Background()
+	st, stmts := testrig.NewCountingStore(t)
+	f := newRunFixture(t, st)
+	ann, bob := f.remote[0].IRI, f.remote[1].IRI
+	bodies := []string{
+		fmt.Sprintf(`{"id":"%s/a/0","type":"Follow","actor":"%s","object":"%s"}`, bob, bob, f.group), // alone
+		f.note(1, ann, ann+"/n/1", ""),
+		f.note(2, ann, ann+"/n/2", ""),
+		f.note(3, bob, bob+"/n/3", ""),
+	}
+	var ids []int64
+	for i, b := range bodies {
+		id, _, err := f.svc.ReceiveActivity(ctx, models.InboxItem{ActivityIRI: fmt.Sprintf("item-%d", i), ActorIRI: "x", Body: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	stmts.Reset()
+	proc := inbox.NewProcessor(inbox.ProcessorDeps{Service: f.svc, Resolver: storeResolver{f.svc}})
+	if err := proc.ProcessBatch(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	items, err := f.svc.InboxItems(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range items {
+		if it.State != models.InboxProcessed {
+			t.Errorf("item %d: %s (%q)", i, it.State, it.Error)
+		}
+	}
+	for _, obj := range []string{ann + "/n/1", ann + "/n/2", bob + "/n/3"} {
+		if _, err := st.GetPostByIRI(ctx, obj); err != nil {
+			t.Errorf("post %s: %v", obj, err)
+		}
+	}
+	if n := stmts.Count("INSERT INTO posts"); n != 1 {
+		t.Errorf("the run's three posts took %d INSERTs, want 1", n)
+	}
 }
