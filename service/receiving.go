@@ -82,8 +82,10 @@ func (s *Service) Receiving() (done func()) {
 // ReceivingInFlight is the number of inbound requests being answered.
 func (s *Service) ReceivingInFlight() int64 { return s.receiving.inFlight.Load() }
 
-// YieldToReceiving is called by a worker before it processes a batch of
-// stored activities; it calls the returned func when the batch is done.
+// YieldToReceiving is called by the inbox processor before it processes a
+// batch of stored activities in one transaction (the database work; items
+// that wait on remote servers are not paced); it calls the returned func
+// when the batch is done.
 // While the inbox is not busy it returns at once. While it is busy, the
 // batch waits for its turn (one batch at a time) and for the pause owed
 // by the previous batch, and returns early if the inbox stops being busy.

@@ -25,13 +25,6 @@ func (w *Workers) handleInbox(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("workers: inbox payload: %w: %w", err, asynq.SkipRetry)
 	}
-	// A peer waits on each inbox POST; stored activities can wait a
-	// little while the inbox is busy (service/receiving.go).
-	done, err := w.svc.YieldToReceiving(ctx)
-	if err != nil {
-		return fmt.Errorf("workers: inbox: %w", err)
-	}
-	defer done()
 	return w.inbox.ProcessBatch(ctx, p.IDs())
 }
 

@@ -54,10 +54,23 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 	}
 	var run []prepared
 	flush := func() {
-		if len(run) > 0 {
-			keep(p.processRun(ctx, run))
-			run = run[:0]
+		if len(run) == 0 {
+			return
 		}
+		// A peer waits on each inbox POST; a run is database work that
+		// can wait a little while the inbox is busy (service/
+		// receiving.go). Items handled alone are not paced: they mostly
+		// wait on remote servers, and holding the pacing slot through a
+		// fetch would stall every run behind it.
+		done, err := p.svc.YieldToReceiving(ctx)
+		if err != nil {
+			keep(err)
+			run = run[:0]
+			return
+		}
+		keep(p.processRun(ctx, run))
+		done()
+		run = run[:0]
 	}
 	for i, it := range items {
 		if it.State == models.InboxProcessed || it.State == models.InboxRefused {
