@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +28,11 @@ func NormalizeHost(host string) (string, error) {
 	name, port := h, ""
 	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i+1:], "]") {
 		name, port = h[:i], h[i:]
+		// A port is a number from 1 to 65535, nothing else: "host:A"
+		// would otherwise pass as a host, and unlowered.
+		if n, err := strconv.Atoi(port[1:]); err != nil || n < 1 || n > 65535 || port[1] == '+' || port[1] == '-' {
+			return "", fmt.Errorf("%w: port of %q", ErrBadResource, host)
+		}
 	}
 	ascii, err := idna.Lookup.ToASCII(strings.TrimSuffix(name, "."))
 	if err != nil || ascii == "" {

@@ -228,6 +228,12 @@ func TestParseResource(t *testing.T) {
 			t.Errorf("ParseResource(%q) = %q %q %v, want %q", in, u, h, err, want)
 		}
 	}
+	// A port is a number from 1 to 65535 (the first found by fuzzing).
+	for _, in := range []string{"0@0:A", "acct:bob@example.org:", "acct:bob@example.org:0", "acct:bob@example.org:65536", "acct:bob@example.org:+80", "https://example.org:x/u/bob"} {
+		if u, h, _, err := federation.ParseResource(in); err == nil {
+			t.Errorf("ParseResource(%q) = %q %q, want an error", in, u, h)
+		}
+	}
 }
 
 func FuzzParseResource(f *testing.F) {
