@@ -125,7 +125,9 @@ func (s *Service) storeReceived(ctx context.Context, batch []*receiving) {
 		}
 	}
 	if len(fresh) > 0 && s.dispatch != nil {
-		if err := s.dispatch.ProcessInbox(ctx, fresh...); err != nil {
+		wctx, cancel := wakeContext(ctx)
+		defer cancel()
+		if err := s.dispatch.ProcessInbox(wctx, fresh...); err != nil {
 			s.log.Warn("enqueue inbox processing failed; the reconciler will retry", "items", len(fresh), "err", err)
 		}
 	}

@@ -50,7 +50,9 @@ func (s *Service) ReceiveActivity(ctx context.Context, it models.InboxItem) (id 
 		// At once, unless the caller holds a transaction: then once it
 		// commits.
 		store.AfterCommit(ctx, func() {
-			if err := s.dispatch.ProcessInbox(context.WithoutCancel(ctx), id); err != nil {
+			wctx, cancel := wakeContext(ctx)
+			defer cancel()
+			if err := s.dispatch.ProcessInbox(wctx, id); err != nil {
 				s.log.Warn("enqueue inbox processing failed; the reconciler will retry", "item", id, "err", err)
 			}
 		})

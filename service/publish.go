@@ -81,7 +81,9 @@ func (s *Service) queueDeliveries(ctx context.Context, activityIDs []int64, inbo
 	}
 	for _, id := range activityIDs {
 		store.AfterCommitIDs(ctx, "deliver", id, func(ids []int64) {
-			if err := s.dispatch.Deliver(context.WithoutCancel(ctx), ids...); err != nil {
+			wctx, cancel := wakeContext(ctx)
+			defer cancel()
+			if err := s.dispatch.Deliver(wctx, ids...); err != nil {
 				s.log.Warn("enqueue delivery failed; the reconciler will retry", "activities", ids, "err", err)
 			}
 		})
