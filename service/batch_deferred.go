@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/practica-social/practica/models"
@@ -29,6 +31,12 @@ type deferredGroup struct {
 }
 
 type deferredKey struct{}
+
+// ErrDeferredWrite marks a failure to write the kept rows. The run must
+// be rolled back whatever the cause: the rows kept for other items are
+// gone from the buffer, so the run cannot go on as if only the item at
+// hand had failed.
+var ErrDeferredWrite = errors.New("service: writing a batch run's new posts failed")
 
 // WithDeferredWrites returns a context under which ReceivePost keeps the
 // rows of new top-level posts for FlushDeferred instead of writing them
@@ -84,7 +92,7 @@ func (s *Service) FlushDeferred(ctx context.Context) error {
 	if len(posts) == 0 && len(acts) == 0 {
 		return nil
 	}
-	return s.store.WithTx(ctx, func(ctx context.Context) error {
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreatePosts(ctx, posts); err != nil {
 			return storeErr(err, "posts")
 		}
@@ -102,4 +110,8 @@ func (s *Service) FlushDeferred(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrDeferredWrite, err)
+	}
+	return nil
 }

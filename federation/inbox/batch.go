@@ -57,6 +57,7 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 		if len(run) == 0 {
 			return
 		}
+		defer func() { run = run[:0] }()
 		// A peer waits on each inbox POST; a run is database work that
 		// can wait a little while the inbox is busy (service/
 		// receiving.go). Items handled alone are not paced: they mostly
@@ -65,12 +66,12 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 		done, err := p.svc.YieldToReceiving(ctx)
 		if err != nil {
 			keep(err)
-			run = run[:0]
 			return
 		}
+		// Deferred: a panic in the run (asynq recovers it) must not
+		// keep the slot, or every later run would wait for it.
+		defer done()
 		keep(p.processRun(ctx, run))
-		done()
-		run = run[:0]
 	}
 	for i, it := range items {
 		if it.State == models.InboxProcessed || it.State == models.InboxRefused {
@@ -187,6 +188,9 @@ func (p *Processor) processRun(ctx context.Context, run []prepared) error {
 			err := p.handle(ctx, pr.actor, pr.act, pr.raw, nil)
 			var ref *Refusal
 			switch {
+			case errors.Is(err, service.ErrDeferredWrite):
+				// The rows kept for the run's other items went with it.
+				return err
 			case err == nil, errors.Is(err, service.ErrDropped):
 				done = append(done, pr.id)
 			case service.KindOf(err) == service.KindConflict:
