@@ -25,7 +25,10 @@ const (
 	// busyReceiving is the number of inbound requests in flight from
 	// which the inbox counts as busy. By Little's law requests pile up
 	// in flight when answers slow down, that is, when the cores are
-	// saturated; a handful in flight is ordinary traffic.
+	// saturated; a handful in flight is ordinary traffic. (Requests
+	// waiting on a first fetch of their signer's key count too: a burst
+	// of first contacts paces processing for as long as those fetches
+	// take, which costs little.)
 	busyReceiving = 8
 	// busyFor is how long the inbox counts as busy after it last had
 	// busyReceiving requests in flight. Requests answered by one group
@@ -46,8 +49,10 @@ const (
 // processing against them.
 type receivingGauge struct {
 	inFlight atomic.Int64
-	// busyAt is when inFlight last reached busyReceiving, in Unix
-	// nanoseconds.
+	// epoch carries Go's monotonic clock; busyAt is when inFlight was
+	// last at busyReceiving or more, in nanoseconds since epoch (a wall
+	// clock stepped back must not make the inbox look busy for long).
+	epoch  time.Time
 	busyAt atomic.Int64
 	// slot is held by the one batch allowed to run while busy.
 	slot chan struct{}
@@ -57,7 +62,7 @@ type receivingGauge struct {
 }
 
 func newReceivingGauge() *receivingGauge {
-	return &receivingGauge{slot: make(chan struct{}, 1)}
+	return &receivingGauge{slot: make(chan struct{}, 1), epoch: time.Now()}
 }
 
 // busy reports whether the inbox had enough requests in flight, now or
@@ -66,17 +71,29 @@ func (g *receivingGauge) busy() bool {
 	if g.inFlight.Load() >= busyReceiving {
 		return true
 	}
-	return time.Since(time.Unix(0, g.busyAt.Load())) < busyFor
+	return time.Since(g.epoch)-time.Duration(g.busyAt.Load()) < busyFor
 }
+
+// markBusy records that the inbox is busy now.
+func (g *receivingGauge) markBusy() { g.busyAt.Store(int64(time.Since(g.epoch))) }
 
 // Receiving counts one inbound request until the returned func is
 // called. The inbox receiver calls it for every POST, refused or not.
 func (s *Service) Receiving() (done func()) {
-	if s.receiving.inFlight.Add(1) >= busyReceiving {
-		s.receiving.busyAt.Store(time.Now().UnixNano())
+	g := s.receiving
+	if g.inFlight.Add(1) >= busyReceiving {
+		g.markBusy()
 	}
 	var once sync.Once
-	return func() { once.Do(func() { s.receiving.inFlight.Add(-1) }) }
+	return func() {
+		once.Do(func() {
+			// Busy until the last of a busy stretch is answered, and
+			// busyFor after.
+			if g.inFlight.Add(-1)+1 >= busyReceiving {
+				g.markBusy()
+			}
+		})
+	}
 }
 
 // ReceivingInFlight is the number of inbound requests being answered.
