@@ -113,12 +113,18 @@ func (r *Resolver) actorByKeyID(ctx context.Context, keyID string, force bool) (
 		return nil, false, service.NotFound("key")
 	}
 	memo := "key:" + keyID
+	// A refresh must fetch: it does not join a plain lookup's flight,
+	// which may answer from the database.
+	flight := memo
+	if force {
+		flight += ":refresh"
+	}
 	if !force {
 		if ferr, ok := r.failures.get(memo, r.now()); ok {
 			return nil, false, ferr
 		}
 	}
-	a, _, err := r.once(ctx, memo, func(ctx context.Context) (*models.Actor, bool, error) {
+	a, fresh, err := r.once(ctx, flight, func(ctx context.Context) (*models.Actor, bool, error) {
 		// A lookup that missed the database just before a fetch of the
 		// same key stored its owner, and reached here after that fetch
 		// ended, finds the owner stored now instead of fetching again.
@@ -137,7 +143,7 @@ func (r *Resolver) actorByKeyID(ctx context.Context, keyID string, force bool) (
 		return nil, false, err
 	}
 	r.failures.remove(memo)
-	return a, true, nil
+	return a, fresh, nil
 }
 
 // fetchKeyOwner dereferences keyID (on host) and returns its owner,
