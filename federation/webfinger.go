@@ -30,9 +30,11 @@ func NormalizeHost(host string) (string, error) {
 		name, port = h[:i], h[i:]
 		// A port is a number from 1 to 65535, nothing else: "host:A"
 		// would otherwise pass as a host, and unlowered.
-		if n, err := strconv.Atoi(port[1:]); err != nil || n < 1 || n > 65535 || port[1] == '+' || port[1] == '-' {
+		n, err := strconv.Atoi(port[1:])
+		if err != nil || n < 1 || n > 65535 || port[1] == '+' || port[1] == '-' {
 			return "", fmt.Errorf("%w: port of %q", ErrBadResource, host)
 		}
+		port = ":" + strconv.Itoa(n) // so that ":0443" is ":443"
 	}
 	ascii, err := idna.Lookup.ToASCII(strings.TrimSuffix(name, "."))
 	if err != nil || ascii == "" {

@@ -221,6 +221,7 @@ func TestParseResource(t *testing.T) {
 		"acct:bob@example.org.":     "bob example.org",
 		"acct:bob@localhost:8080":   "bob localhost:8080",
 		"acct:host:1@host:1":        "host:1 host:1",
+		"acct:bob@example.org:0443": "bob example.org:443",
 		"https://example.org/u/bob": "/u/bob example.org",
 	} {
 		u, h, _, err := federation.ParseResource(in)
