@@ -205,17 +205,42 @@ func (s *site) checkNothingLost(t *testing.T, sents []sent, within time.Duration
 			accepted = append(accepted, x)
 		}
 	}
-	eventually(t, within, fmt.Sprintf("all %d accepted writes stored and delivered", len(accepted)), func() bool {
+	missing := func() []string {
+		var out []string
 		for _, x := range accepted {
 			if _, err := s.inst.Store.GetPostByIRI(s.ctx, x.object); err != nil {
-				return false
+				out = append(out, fmt.Sprintf("%s post %s not stored: %v", x.kind, x.object, err))
+				continue
 			}
 			if s.remote.announces("Announce{Create}", x.object) == 0 || s.remote.announces("Announce", x.object) == 0 {
-				return false
+				out = append(out, fmt.Sprintf("%s post %s stored, Announce{Create} received %d times, boost %d", x.kind, x.object,
+					s.remote.announces("Announce{Create}", x.object), s.remote.announces("Announce", x.object)))
 			}
 		}
-		return true
-	})
+		return out
+	}
+	deadline := time.Now().Add(within)
+	for len(missing()) > 0 {
+		if time.Now().After(deadline) {
+			// What is left, to tell a lost write from one still queued.
+			for _, m := range missing() {
+				t.Log(m)
+			}
+			due, err := s.inst.Service.DueDeliveries(s.ctx, time.Now().Add(24*time.Hour), 50)
+			t.Logf("pending deliveries (%v): %d", err, len(due))
+			for _, d := range due {
+				t.Logf("  delivery %d of activity %d to %s: attempts %d, next attempt in %v, last error %q",
+					d.ID, d.ActivityID, d.InboxURL, d.Attempts, time.Until(d.NextAttemptAt).Round(time.Millisecond), d.LastError)
+			}
+			items, err := s.inst.Store.UnprocessedInboxItems(s.ctx, time.Now().Add(time.Hour), 50)
+			t.Logf("unprocessed inbox items (%v): %d", err, len(items))
+			for _, it := range items {
+				t.Logf("  item %d %s: state %s, attempts %d, error %q", it.ID, it.ActivityIRI, it.State, it.Attempts, it.Error)
+			}
+			t.Fatalf("timed out after %v waiting for: all %d accepted writes stored and delivered", within, len(accepted))
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 	s.settle(t, within)
 	for _, x := range accepted {
 		if n := s.remote.announces("Announce{Create}", x.object); n != 1 {

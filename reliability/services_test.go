@@ -41,7 +41,15 @@ func fastTuning() app.Tuning {
 		Delivery: delivery.Options{Policy: delivery.Policy{
 			MinBackoff: 100 * time.Millisecond, MaxBackoff: 300 * time.Millisecond, MaxRetryAfter: 10 * time.Second,
 			BreakerBase: 200 * time.Millisecond, BreakerMax: 500 * time.Millisecond,
-		}},
+		},
+			// A claim that commits in Postgres as the connection is cut
+			// never reaches its worker: its rows stay leased until the
+			// lease runs out (5 minutes in production), longer than the
+			// tests wait. 15 s is still renewed (every 5 s) through the
+			// 2 s outages the tests make, so no send in flight is taken
+			// over and sent twice.
+			Lease: 15 * time.Second,
+		},
 		ReconcileEvery: 500 * time.Millisecond, ReconcileGrace: 500 * time.Millisecond,
 	}
 }
