@@ -305,25 +305,28 @@ func build(raw map[string]string) (Config, error) {
 		c.ShutdownTimeout = d
 	}
 
-	c.WorkerConcurrency = DefaultWorkerConcurrency
-	if v := get(EnvWorkerConcurrency); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return Config{}, settingError(EnvWorkerConcurrency, "invalid value %q (want a positive whole number)", v)
-		}
-		c.WorkerConcurrency = n
+	if c.WorkerConcurrency, err = positiveSetting(get, EnvWorkerConcurrency, DefaultWorkerConcurrency); err != nil {
+		return Config{}, err
 	}
-
-	c.InboxConcurrency = DefaultInboxConcurrency
-	if v := get(EnvInboxConcurrency); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return Config{}, settingError(EnvInboxConcurrency, "invalid value %q (want a positive whole number)", v)
-		}
-		c.InboxConcurrency = n
+	if c.InboxConcurrency, err = positiveSetting(get, EnvInboxConcurrency, DefaultInboxConcurrency); err != nil {
+		return Config{}, err
 	}
 
 	return c, nil
+}
+
+// positiveSetting reads the whole positive number set in env, or def
+// when it is unset.
+func positiveSetting(get func(string) string, env string, def int) (int, error) {
+	v := get(env)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, settingError(env, "invalid value %q (want a positive whole number)", v)
+	}
+	return n, nil
 }
 
 func orDefault(v, def string) string {
