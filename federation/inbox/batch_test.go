@@ -33,22 +33,11 @@ func (storeResolver) Object(context.Context, string) (map[string]any, error) {
 func TestProcessBatchInOrder(t *testing.T) {
 	ctx := context.Background()
 	st := testrig.NewStore(t)
-	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
-	owner, err := svc.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "owner@example.org", Password: "long enough"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := svc.CreateCommunity(ctx, service.NewCommunity{Handle: "garden", Name: "Garden", OwnerID: owner.ActorID})
-	if err != nil {
-		t.Fatal(err)
-	}
 	remote := []models.Actor{
 		{IRI: "http://r.test/u/ann", Type: models.ActorPerson, Username: "ann", Host: "r.test", InboxURL: "http://r.test/u/ann/inbox", SharedInboxURL: "http://r.test/inbox", Published: time.Now()},
 		{IRI: "http://r.test/u/bob", Type: models.ActorPerson, Username: "bob", Host: "r.test", InboxURL: "http://r.test/u/bob/inbox", SharedInboxURL: "http://r.test/inbox", Published: time.Now()},
 	}
-	if err := st.CreateActors(ctx, remote); err != nil {
-		t.Fatal(err)
-	}
+	svc, c := newGarden(t, st, remote...)
 	group := "http://org-a.test/c/garden"
 	create := func(n int, actor, object string, to string) string {
 		return fmt.Sprintf(`{"@context":"https://www.w3.org/ns/activitystreams","id":"%s/a/%d","type":"Create","actor":"%s","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["%s"],`+
@@ -149,18 +138,8 @@ func mustOutboxOf(t *testing.T, st *store.Store, actorID int64) []models.Activit
 func TestProcessBatchFallsBackWhenARunFails(t *testing.T) {
 	ctx := context.Background()
 	st := testrig.NewStore(t)
-	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
-	owner, err := svc.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "owner@example.org", Password: "long enough"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateCommunity(ctx, service.NewCommunity{Handle: "garden", Name: "Garden", OwnerID: owner.ActorID}); err != nil {
-		t.Fatal(err)
-	}
 	ann := models.Actor{IRI: "http://r.test/u/ann", Type: models.ActorPerson, Username: "ann", Host: "r.test", InboxURL: "http://r.test/u/ann/inbox", Published: time.Now()}
-	if err := st.CreateActors(ctx, []models.Actor{ann}); err != nil {
-		t.Fatal(err)
-	}
+	svc, _ := newGarden(t, st, ann)
 	note := func(obj string) string {
 		return `{"id":"http://r.test/u/ann/a/same","type":"Create","actor":"http://r.test/u/ann","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["http://org-a.test/c/garden"],` +
 			`"object":{"id":"` + obj + `","type":"Note","attributedTo":"http://r.test/u/ann","content":"<p>hi</p>","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["http://org-a.test/c/garden"]}}`
@@ -322,23 +301,11 @@ type runFixture struct {
 
 func newRunFixture(t *testing.T, st *store.Store) runFixture {
 	t.Helper()
-	ctx := context.Background()
-	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
-	owner, err := svc.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "owner@example.org", Password: "long enough"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := svc.CreateCommunity(ctx, service.NewCommunity{Handle: "garden", Name: "Garden", OwnerID: owner.ActorID})
-	if err != nil {
-		t.Fatal(err)
-	}
 	remote := []models.Actor{
 		{IRI: "http://r.test/u/ann", Type: models.ActorPerson, Username: "ann", Host: "r.test", InboxURL: "http://r.test/u/ann/inbox", SharedInboxURL: "http://r.test/inbox", Published: time.Now()},
 		{IRI: "http://s.test/u/bob", Type: models.ActorPerson, Username: "bob", Host: "s.test", InboxURL: "http://s.test/u/bob/inbox", SharedInboxURL: "http://s.test/inbox", Published: time.Now()},
 	}
-	if err := st.CreateActors(ctx, remote); err != nil {
-		t.Fatal(err)
-	}
+	svc, c := newGarden(t, st, remote...)
 	group := "http://org-a.test/c/garden"
 	const public = "https://www.w3.org/ns/activitystreams#Public"
 	note := func(n int, actor, object, inReplyTo string) string {
@@ -397,4 +364,24 @@ func TestProcessBatchRunAfterALoneItemWritesPostsTogether(t *testing.T) {
 	if n := stmts.Count("INSERT INTO posts"); n != 1 {
 		t.Errorf("the run's three posts took %d INSERTs, want 1", n)
 	}
+}
+
+// newGarden is a service on org-a.test with a local community "garden"
+// and the remote actors stored.
+func newGarden(t *testing.T, st *store.Store, remote ...models.Actor) (*service.Service, *models.Community) {
+	t.Helper()
+	ctx := context.Background()
+	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
+	owner, err := svc.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "owner@example.org", Password: "long enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.CreateCommunity(ctx, service.NewCommunity{Handle: "garden", Name: "Garden", OwnerID: owner.ActorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateActors(ctx, remote); err != nil {
+		t.Fatal(err)
+	}
+	return svc, c
 }
