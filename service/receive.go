@@ -159,7 +159,7 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 		p.Title = titleOf(rp)
 	}
 	if deferred != nil {
-		inner := &models.Activity{IRI: rp.ActivityIRI, Type: rp.ActivityType, ActorID: author.ID, ObjectIRI: p.IRI, CommunityID: &c.ID, Audience: audience, JSON: rp.ActivityJSON}
+		inner := receivedActivity(rp, author, c, p)
 		acts, inboxes, err := s.announcements(ctx, c, inner, p.IRI)
 		if err != nil {
 			return nil, err
@@ -189,8 +189,7 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 			// Announces in one statement. Should it exist after all, the
 			// statement fails, the batch rolls back, and the item is
 			// handled alone by the path below.
-			act := &models.Activity{IRI: rp.ActivityIRI, Type: rp.ActivityType, ActorID: author.ID, ObjectIRI: p.IRI, CommunityID: &c.ID, Audience: audience, JSON: rp.ActivityJSON}
-			return s.announce(ctx, c, act, boost, true)
+			return s.announce(ctx, c, receivedActivity(rp, author, c, p), boost, true)
 		}
 		return s.redistributeRemote(ctx, c, author, rp.ActivityIRI, rp.ActivityType, p.IRI, rp.ActivityJSON, audience, boost)
 	})
@@ -199,6 +198,15 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 	}
 	p.Author = author
 	return p, nil
+}
+
+// receivedActivity is the row of the activity (a Create) that brought
+// the new post p into community c.
+func receivedActivity(rp RemotePost, author *models.Actor, c *models.Community, p *models.Post) *models.Activity {
+	return &models.Activity{
+		IRI: rp.ActivityIRI, Type: rp.ActivityType, ActorID: author.ID, ObjectIRI: p.IRI,
+		CommunityID: &c.ID, Audience: p.Audience, JSON: rp.ActivityJSON,
+	}
 }
 
 // mayReceive applies a local community's rules to a remote author.
