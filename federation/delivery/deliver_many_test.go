@@ -67,3 +67,36 @@ func TestDeliverActivitiesSendsEachActivityOnceToEachInbox(t *testing.T) {
 		t.Fatalf("second run: %+v, %v", sum, err)
 	}
 }
+
+// A top-level post goes to every host as two activities. A worker whose
+// send a host answered takes that host's next row while the connection is
+// idle and warm, instead of coming back to it after every other host, when
+// a fan-out to more hosts than the transport keeps idle connections for
+// has closed it: one connection per host, not one per delivery (in
+// production each new one is a TLS handshake on both sides).
+func TestFanOutReusesEachHostsConnection(t *testing.T) {
+	r := newRig(t)
+	const hosts = 300 // more than the 256 idle connections the transport keeps
+	var inboxes []string
+	for h := range hosts {
+		host := fmt.Sprintf("c%d.test", h)
+		r.host(host, ok)
+		inboxes = append(inboxes, fmt.Sprintf("http://%s/inbox", host))
+	}
+	a1 := r.publish(inboxes, service.PriorityBulk)
+	a2 := r.publish(inboxes, service.PriorityBulk)
+	s := r.sender(r.client(5*time.Second), nil, delivery.Options{Now: r.now, MaxInFlight: 4})
+	sum, err := s.DeliverActivities(context.Background(), []int64{a1.ID, a2.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Delivered != 2*hosts {
+		t.Fatalf("summary %+v, want %d delivered", sum, 2*hosts)
+	}
+	r.checkVerified()
+	// A few hosts may be sent both rows at once by two workers, each on a
+	// connection of its own.
+	if n := r.conns.Load(); n > hosts+hosts/10 {
+		t.Fatalf("%d connections for %d deliveries to %d hosts, want about one per host", n, 2*hosts, hosts)
+	}
+}

@@ -249,6 +249,10 @@ func (s *Sender) work() {
 	policy, now, rnd := s.opts.Policy, s.opts.Now, s.opts.Rand
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// warm is the lane this worker's last send answered with a 2xx, and
+	// streak how many rows in a row it took from there.
+	var warm *lane
+	streak := 0
 	for {
 		if p.workers > s.opts.MaxInFlight {
 			// This goroutine's send was slow and another worker took its
@@ -260,7 +264,22 @@ func (s *Sender) work() {
 			}
 			return
 		}
-		if len(p.ready) == 0 {
+		var l *lane
+		if warm != nil && len(warm.queue) > 0 && warm.active < s.opts.PerHost && streak < maxWarmStreak {
+			// Stay with the host that just answered: its connection is
+			// idle at the front of the pool. Round robin comes back to
+			// a host only after every other one, and in a fan-out to
+			// thousands of hosts the pool has closed the connection by
+			// then, so each of a post's two activities cost a new
+			// connection per host. Only a host that answered is kept,
+			// so a silent one never holds its worker longer.
+			l = warm
+			streak++
+		} else {
+			streak = 0
+		}
+		warm = nil
+		if l == nil && len(p.ready) == 0 {
 			if p.queued == 0 {
 				// Rows still queued wait for a free slot on their host,
 				// which a running send will give; with none queued there
@@ -271,13 +290,16 @@ func (s *Sender) work() {
 			p.cond.Wait()
 			continue
 		}
-		l := p.ready[0]
-		p.ready[0] = nil
-		p.ready = p.ready[1:]
-		l.inReady = false
-		if len(l.queue) == 0 {
-			// purge emptied it while it waited.
-			continue
+		if l == nil {
+			l = p.ready[0]
+			p.ready[0] = nil
+			p.ready = p.ready[1:]
+			l.inReady = false
+			if len(l.queue) == 0 {
+				// purge, or a worker staying with the lane, emptied it
+				// while it waited.
+				continue
+			}
 		}
 		it := l.queue[0]
 		l.queue[0] = item{}
@@ -359,6 +381,9 @@ func (s *Sender) work() {
 			l.state = policy.HostSuccess(l.state, at)
 			l.eventAt = at
 		}
+		if err == nil {
+			warm = l
+		}
 		gone := ""
 		if dec.Verdict == Gone {
 			gone = d.InboxURL
@@ -374,6 +399,11 @@ func (s *Sender) work() {
 		}
 	}
 }
+
+// maxWarmStreak bounds how many rows in a row a worker takes from the lane
+// it just sent to before it goes back to round robin, so that one host
+// with many rows queued cannot keep a worker from the others.
+const maxWarmStreak = 8
 
 // jobProgress wakes finish when the job has nothing queued or in flight.
 // Called with mu held.

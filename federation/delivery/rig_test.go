@@ -34,6 +34,7 @@ type rig struct {
 	actor  *models.Actor
 	pub    crypto.PublicKey
 	offset atomic.Int64 // added to the real clock, so tests can jump ahead
+	conns  atomic.Int64 // connections the hosts accepted
 
 	mu       sync.Mutex
 	addrs    map[string]string // host -> 127.0.0.1:port
@@ -71,7 +72,7 @@ func (r *rig) jump(d time.Duration) { r.offset.Add(int64(d)) }
 // host serves name with h after verifying and recording each request.
 func (r *rig) host(name string, h http.HandlerFunc) {
 	r.t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, err := io.ReadAll(req.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -90,6 +91,12 @@ func (r *rig) host(name string, h http.HandlerFunc) {
 		r.mu.Unlock()
 		h(w, req)
 	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			r.conns.Add(1)
+		}
+	}
+	srv.Start()
 	r.t.Cleanup(srv.Close)
 	r.mu.Lock()
 	r.addrs[name] = srv.Listener.Addr().String()
