@@ -65,6 +65,15 @@ func (s *Service) ClaimDelivery(ctx context.Context, id int64, now, leaseUntil t
 	return d, storeErr(err, "due delivery")
 }
 
+// ReleaseLostClaim makes due at now the deliveries a claim leased until
+// leaseUntil when that claim failed without an answer (the connection was
+// cut as it committed): those of activityIDs, or the one deliveryID when
+// it is not zero. It returns how many there were.
+func (s *Service) ReleaseLostClaim(ctx context.Context, activityIDs []int64, deliveryID int64, leaseUntil, now time.Time) (int64, error) {
+	n, err := s.store.ReleaseLostLease(ctx, activityIDs, deliveryID, leaseUntil, now)
+	return n, storeErr(err, "deliveries")
+}
+
 // RescheduleDeliveries moves the pending deliveries among ids to at:
 // later to renew a lease, now to hand unsent claims back at shutdown.
 func (s *Service) RescheduleDeliveries(ctx context.Context, ids []int64, at time.Time) error {

@@ -94,6 +94,31 @@ WHERE id = ? AND state = ? AND next_attempt_at <= ? RETURNING *`,
 	return &ds[0], nil
 }
 
+// ReleaseLostLease makes due at at the pending deliveries whose lease ends
+// exactly at leaseUntil, among those of activityIDs or the one deliveryID
+// (when not zero): a claim that leased them committed, but its answer never
+// reached the claimer, so nobody holds them. A lease is a timestamp taken
+// by one claimer at one instant, so another claimer's rows match only if
+// it claimed the same activity in the same microsecond. It returns how
+// many rows changed.
+func (s *Store) ReleaseLostLease(ctx context.Context, activityIDs []int64, deliveryID int64, leaseUntil, at time.Time) (int64, error) {
+	q := s.conn(ctx).Model(&models.Delivery{}).
+		Where("state = ? AND next_attempt_at = ?", models.DeliveryPending, leaseUntil.UTC())
+	if deliveryID != 0 {
+		q = q.Where("id = ?", deliveryID)
+	} else {
+		if len(activityIDs) > idChunk {
+			activityIDs = activityIDs[:idChunk]
+		}
+		q = q.Where("activity_id IN ?", activityIDs)
+	}
+	res := q.Updates(map[string]any{"next_attempt_at": at.UTC()})
+	if res.Error != nil {
+		return 0, translate(res.Error, "release lost lease")
+	}
+	return res.RowsAffected, nil
+}
+
 // RescheduleDeliveries sets NextAttemptAt of the still-pending rows among
 // ids to at: a later time renews a lease, the present releases it.
 func (s *Store) RescheduleDeliveries(ctx context.Context, ids []int64, at time.Time) error {

@@ -46,6 +46,11 @@ type Options struct {
 	MaxOpenConns int
 	// Logger receives GORM's slow-query and error logs; nil silences them.
 	Logger logger.Interface
+	// AfterStatement, for fault tests, is called after each statement ran
+	// (outside a transaction, it has committed) with its SQL; an error it
+	// returns becomes the statement's, as when the answer of a committed
+	// statement is lost to a cut connection. Nil in production.
+	AfterStatement func(sql string) error
 }
 
 // Open connects to the database: dialect "postgres" with a postgres:// URL,
@@ -100,6 +105,10 @@ func Open(ctx context.Context, dialect, dsn string, opts Options) (*Store, error
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: db, dialect: dialect}
+	if err := s.hookStatements(opts.AfterStatement); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	if err := s.trackChanges(); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("store: %w", err)

@@ -111,6 +111,14 @@ func NewCountingStore(t testing.TB) (*store.Store, *StatementCounter) {
 	return newStore(t, store.Options{Logger: c}), c
 }
 
+// NewStoreAfterStatement is NewStore with after called after every
+// statement has run; an error it returns replaces the statement's result
+// (see store.Options.AfterStatement).
+func NewStoreAfterStatement(t testing.TB, after func(sql string) error) *store.Store {
+	t.Helper()
+	return newStore(t, store.Options{AfterStatement: after})
+}
+
 func newStore(t testing.TB, opts store.Options) *store.Store {
 	t.Helper()
 	ctx := context.Background()

@@ -44,6 +44,10 @@ type pipeline struct {
 	jobs    map[*job]bool
 	results []decided
 	bg      bool // the background goroutine is running
+	// lost are claims that failed without an answer, and lastRelease
+	// when the background goroutine last tried to hand them back.
+	lost        []lostClaim
+	lastRelease time.Time
 
 	flushMu sync.Mutex
 	kick    chan struct{}
@@ -460,9 +464,10 @@ func (s *Sender) decide(j *job, d models.Delivery, res service.DeliveryResult, l
 // the reconciler sends them again.
 const maxOrphanFlushes = 50
 
-// background writes outcomes every FlushEvery (sooner when FlushSize wait)
-// and renews leases every third of Lease, while any job lives or any
-// outcome waits.
+// background writes outcomes every FlushEvery (sooner when FlushSize wait),
+// renews leases every third of Lease and hands back the rows of lost
+// claims, while any job lives, any outcome waits or any lost claim's lease
+// runs.
 func (s *Sender) background() {
 	p := &s.pipe
 	flushT := time.NewTicker(s.opts.FlushEvery)
@@ -482,8 +487,9 @@ func (s *Sender) background() {
 		} else {
 			failures = 0
 		}
+		s.releaseLost()
 		p.mu.Lock()
-		if len(p.jobs) == 0 && (len(p.results) == 0 || failures >= maxOrphanFlushes) {
+		if len(p.jobs) == 0 && len(p.lost) == 0 && (len(p.results) == 0 || failures >= maxOrphanFlushes) {
 			if n := len(p.results); n > 0 {
 				s.log.Error("dropping delivery outcomes that could not be written; the reconciler will send those deliveries again", "count", n)
 				p.results = nil

@@ -50,7 +50,12 @@ type received struct {
 
 func newRig(t testing.TB) *rig {
 	t.Helper()
-	st := testrig.NewStore(t)
+	return newRigOn(t, testrig.NewStore(t))
+}
+
+// newRigOn is newRig on a given store.
+func newRigOn(t testing.TB, st *store.Store) *rig {
+	t.Helper()
 	r := &rig{t: t, store: st, addrs: map[string]string{}, received: map[string][]received{}}
 	r.svc = service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test"), Now: r.now})
 	a, err := r.svc.InstanceActor(context.Background())

@@ -204,8 +204,7 @@ func (s *Sender) DeliverActivity(ctx context.Context, activityID int64) (Summary
 		return Summary{}, err
 	}
 	claimErr := s.feed(j, func(limit int) ([]models.Delivery, error) {
-		now := s.opts.Now()
-		return s.svc.ClaimDeliveries(ctx, activityID, now, now.Add(s.opts.Lease), limit)
+		return s.claimActivities(ctx, []int64{activityID}, limit)
 	})
 	sum, err := s.finish(j)
 	return sum, errors.Join(claimErr, err)
@@ -244,9 +243,8 @@ func (s *Sender) DeliverActivities(ctx context.Context, ids []int64) (Summary, e
 	for id := range jobs {
 		live = append(live, id)
 	}
-	now := s.opts.Now()
 	limit := s.opts.ClaimBatch
-	ds, claimErr := s.svc.ClaimDeliveriesOf(ctx, live, now, now.Add(s.opts.Lease), limit)
+	ds, claimErr := s.claimActivities(ctx, live, limit)
 	byJob := map[int64][]models.Delivery{}
 	for _, d := range ds {
 		byJob[d.ActivityID] = append(byJob[d.ActivityID], d)
@@ -265,8 +263,7 @@ func (s *Sender) DeliverActivities(ctx context.Context, ids []int64) (Summary, e
 			if claimErr == nil && len(ds) >= limit {
 				// The shared claim may have left rows: claim the rest.
 				ferr = s.feed(j, func(limit int) ([]models.Delivery, error) {
-					now := s.opts.Now()
-					return s.svc.ClaimDeliveries(ctx, id, now, now.Add(s.opts.Lease), limit)
+					return s.claimActivities(ctx, []int64{id}, limit)
 				})
 			}
 			sum, err := s.finish(j)
@@ -284,7 +281,7 @@ func (s *Sender) DeliverActivities(ctx context.Context, ids []int64) (Summary, e
 // (done, failed, rescheduled, or held by another worker) it does nothing.
 func (s *Sender) DeliverOne(ctx context.Context, deliveryID int64) (Summary, error) {
 	now := s.opts.Now()
-	d, err := s.svc.ClaimDelivery(ctx, deliveryID, now.Add(dueSlack), now.Add(s.opts.Lease))
+	d, err := s.claimOne(ctx, deliveryID)
 	if service.KindOf(err) == service.KindNotFound {
 		return Summary{}, nil
 	}
