@@ -1,7 +1,9 @@
 package federation
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -75,13 +77,46 @@ func (h *Handlers) Outbox(c echo.Context) error {
 		return writeAS(c, 200, ASCollection{Context: asContext, ID: id, Type: "OrderedCollection", TotalItems: page.Total, First: id + "?page=true"})
 	}
 	out := ASCollectionPage{Context: asContext, ID: pageID(id, before), Type: "OrderedCollectionPage", PartOf: id, TotalItems: page.Total, OrderedItems: []any{}}
+	ours, err := publishedContextMember()
+	if err != nil {
+		return err
+	}
 	for _, a := range page.Items {
-		out.OrderedItems = append(out.OrderedItems, json.RawMessage(a.JSON))
+		item, stripped := stripContext([]byte(a.JSON), ours)
+		if stripped {
+			out.Context = service.PublishedContext()
+		}
+		out.OrderedItems = append(out.OrderedItems, json.RawMessage(item))
 	}
 	if page.Next != 0 {
 		out.Next = pageID(id, page.Next)
 	}
 	return writeAS(c, 200, out)
+}
+
+// publishedContextMember is the "@context" member, comma included, that
+// every activity we publish starts with (a map marshals its keys in order,
+// and "@" sorts first), and an Announce of a Create carries twice.
+func publishedContextMember() ([]byte, error) {
+	b, err := json.Marshal(service.PublishedContext())
+	if err != nil {
+		return nil, fmt.Errorf("federation: marshal the published @context: %w", err)
+	}
+	return append(append([]byte(`"@context":`), b...), ','), nil
+}
+
+// stripContext removes every occurrence of member, an "@context" member
+// exactly as we publish it, from an item of a page that declares that
+// context itself: in an outbox page of twenty local Announces they are a
+// sixth of the bytes. A JSON string cannot hold an unescaped quote, so
+// the match is always a real member; an item with any other context (a
+// remote activity inside an Announce) keeps it, so its terms keep their
+// meaning.
+func stripContext(item, member []byte) ([]byte, bool) {
+	if !bytes.Contains(item, member) {
+		return item, false
+	}
+	return bytes.ReplaceAll(item, member, nil), true
 }
 
 func pageID(collection string, before int64) string {

@@ -1,10 +1,13 @@
 package federation_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/practica-social/practica/federation"
+	"github.com/practica-social/practica/service"
 	"github.com/practica-social/practica/testrig"
 )
 
@@ -107,5 +110,45 @@ func TestNodeInfoCountsOnlyPublicContent(t *testing.T) {
 	}
 	if ni["openRegistrations"] != false {
 		t.Errorf("openRegistrations = %v, want false by default", ni["openRegistrations"])
+	}
+}
+
+// An outbox page of our own Announces declares the context we publish with
+// once; its items (an Announce of a Create carries it twice) leave it out,
+// and keep everything else.
+func TestOutboxPageDeclaresOurContextOnce(t *testing.T) {
+	n := testrig.NewNetwork()
+	inst := n.Start(t, "org-a.test")
+	seed(t, inst)
+	ctx := context.Background()
+	alice, err := inst.Service.LocalPerson(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := inst.Service.LocalCommunity(ctx, "gardening")
+	postIn(t, inst, alice.ID, pub.ID, "Seed swap")
+	_, body := get(t, n, "http://org-a.test/c/gardening/outbox?page=true", federation.ContentTypeActivity)
+	page := decode(t, body)
+	want, _ := json.Marshal(service.PublishedContext())
+	if got, _ := json.Marshal(page["@context"]); !bytes.Equal(got, want) {
+		t.Fatalf("page @context %s, want %s", got, want)
+	}
+	items, _ := page["orderedItems"].([]any)
+	if len(items) == 0 {
+		t.Fatalf("no items: %s", body)
+	}
+	for _, it := range items {
+		announce, _ := it.(map[string]any)
+		create, _ := announce["object"].(map[string]any)
+		if _, has := announce["@context"]; has || announce["type"] != "Announce" {
+			t.Fatalf("item %v", announce)
+		}
+		if create == nil {
+			continue // the Announce of the object names it by IRI
+		}
+		object, _ := create["object"].(map[string]any)
+		if _, has := create["@context"]; has || create["type"] != "Create" || object["name"] != "Seed swap" {
+			t.Fatalf("embedded Create %v", create)
+		}
 	}
 }

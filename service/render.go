@@ -25,6 +25,10 @@ var objectContext = []any{
 	},
 }
 
+// PublishedContext returns the @context of the objects and activities we
+// publish, for a collection page that declares it once for its items.
+func PublishedContext() []any { return objectContext }
+
 // Doc is an ActivityStreams document under construction.
 type Doc = map[string]any
 
