@@ -39,10 +39,23 @@ func (w *Workers) reconcileInbox(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("workers: reconcile inbox: %w", err)
 	}
-	for _, it := range items {
-		if err := w.queue.ProcessInbox(ctx, it.ID); err != nil {
-			return fmt.Errorf("workers: reconcile inbox item %d: %w", it.ID, err)
+	// In chunks the size of a receipt's group commit, so that a backlog
+	// (Redis was down while thousands were received) is processed by the
+	// batched path, runs of posts in one transaction, rather than as
+	// thousands of tasks of one item.
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	for start := 0; start < len(ids); start += ReconcileInboxChunk {
+		chunk := ids[start:min(start+ReconcileInboxChunk, len(ids))]
+		if err := w.queue.ProcessInbox(ctx, chunk...); err != nil {
+			return fmt.Errorf("workers: reconcile %d inbox items from %d: %w", len(chunk), chunk[0], err)
 		}
 	}
 	return nil
 }
+
+// ReconcileInboxChunk is how many stuck received activities one
+// reconciler task carries, as many as one group commit stores.
+const ReconcileInboxChunk = 128

@@ -2,9 +2,11 @@ package workers
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -76,14 +78,27 @@ func (q *Queue) ProcessInbox(ctx context.Context, itemIDs ...int64) error {
 		asynq.Queue(q.prefix+tasks.QueueInbox), asynq.TaskID("inbox:"+idsKey(itemIDs)))
 }
 
-// idsKey names a task by its rows: "7" for one, "7+3" for three rows from
-// 7 on. Rows stored together get consecutive ids, so the key is unique in
-// practice; a clash would only merge two wake-ups of the same rows.
+// idsKey names a task by its rows: "7" for one, "7+3" for the three rows
+// 7, 8 and 9. Rows stored together get consecutive ids, so the key is
+// unique in practice; a clash would only merge two wake-ups of the same
+// rows. Rows that are not consecutive (a reconciler's chunk of stuck
+// ones) add a hash of all of them, so that their task never passes for
+// one of a group commit's that holds some of them.
 func idsKey(ids []int64) string {
 	if len(ids) == 1 {
 		return fmt.Sprint(ids[0])
 	}
-	return fmt.Sprintf("%d+%d", ids[0], len(ids))
+	key := fmt.Sprintf("%d+%d", ids[0], len(ids))
+	for i, id := range ids {
+		if id != ids[0]+int64(i) {
+			h := fnv.New64a()
+			for _, id := range ids {
+				_ = binary.Write(h, binary.LittleEndian, id)
+			}
+			return fmt.Sprintf("%s~%x", key, h.Sum64())
+		}
+	}
+	return key
 }
 
 // ScheduleRetry enqueues one delivery to run at r.At, in the critical

@@ -110,3 +110,23 @@ func TestQueueProcessInbox(t *testing.T) {
 		t.Fatalf("%d inbox tasks for one item", p)
 	}
 }
+
+// Rows that are not consecutive (a reconciler's chunk, or a group commit
+// whose insert skipped a duplicate) get a task of their own: it must not
+// pass for a task of other rows that starts at the same row and has as
+// many.
+func TestQueueProcessInboxKeysEveryRow(t *testing.T) {
+	q, insp := newTestQueue(t)
+	ctx := context.Background()
+	for _, ids := range [][]int64{{7, 8}, {7, 9}, {7, 9}} {
+		if err := q.ProcessInbox(ctx, ids...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, _ := count(t, insp, "t-"+tasks.QueueInbox); p != 2 {
+		t.Fatalf("%d inbox tasks for the rows 7+8 and (twice) 7+9, want 2", p)
+	}
+	if _, err := insp.GetTaskInfo("t-"+tasks.QueueInbox, "inbox:7+2"); err != nil {
+		t.Fatalf("consecutive rows keep their key: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package workers_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/practica-social/practica/federation/signing"
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
+	"github.com/practica-social/practica/store"
 	"github.com/practica-social/practica/tasks"
 	"github.com/practica-social/practica/testrig"
 	"github.com/practica-social/practica/workers"
@@ -28,6 +30,7 @@ func (nopPoster) Post(context.Context, string, []byte, *signing.Signer) error { 
 // (miniredis unless PRACTICA_TEST_REDIS_URL is set), under a prefix of its
 // own.
 type queueRig struct {
+	store  *store.Store
 	svc    *service.Service
 	actor  *models.Actor
 	rdb    redis.UniversalClient
@@ -48,13 +51,14 @@ func newQueueRig(t *testing.T) *queueRig {
 	}
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { _ = rdb.Close() })
-	svc := service.New(service.Deps{Store: testrig.NewStore(t), URLs: service.NewURLs("http://org-a.test")})
+	st := testrig.NewStore(t)
+	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test")})
 	a, err := svc.InstanceActor(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &queueRig{
-		svc: svc, actor: a, rdb: rdb, prefix: prefix,
+		store: st, svc: svc, actor: a, rdb: rdb, prefix: prefix,
 		queue: workers.NewQueue(asynq.NewClientFromRedisClient(rdb), prefix),
 		insp:  asynq.NewInspectorFromRedisClient(rdb),
 	}
@@ -146,5 +150,65 @@ func TestRunReconcilerOnePerPeriod(t *testing.T) {
 	n := len(q.taskIDs(t, tasks.QueueCritical))
 	if n < 4 || n > 8 {
 		t.Fatalf("%d reconciler runs queued over about 6 periods by 2 processes; want one per period", n)
+	}
+}
+
+// nopInbox stands in for the inbox processor: these tests only enqueue.
+type nopInbox struct{}
+
+func (nopInbox) ProcessBatch(context.Context, []int64) error { return nil }
+
+// TestReconcileInboxEnqueuesStuckItemsInChunks: received activities no
+// worker took (their wake-up was lost) are queued again in chunks of
+// ReconcileInboxChunk, each task carrying its items, every item once.
+// Items within the grace period are left alone.
+func TestReconcileInboxEnqueuesStuckItemsInChunks(t *testing.T) {
+	q := newQueueRig(t)
+	ctx := context.Background()
+	// Stored an hour ago, with no dispatcher: nobody was woken.
+	past := service.New(service.Deps{Store: q.store, URLs: service.NewURLs("http://org-a.test"),
+		Now: func() time.Time { return time.Now().Add(-time.Hour) }})
+	const stuck = workers.ReconcileInboxChunk + 5
+	want := map[int64]bool{}
+	for i := range stuck {
+		id, _, err := past.ReceiveActivity(ctx, models.InboxItem{
+			ActivityIRI: fmt.Sprintf("https://remote.test/activities/%d", i), ActorIRI: "https://remote.test/u/a",
+			Type: "Create", Body: `{}`,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[id] = true
+	}
+	if _, _, err := q.svc.ReceiveActivity(ctx, models.InboxItem{
+		ActivityIRI: "https://remote.test/activities/fresh", ActorIRI: "https://remote.test/u/a", Type: "Create", Body: `{}`,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := workers.New(workers.Deps{Service: q.svc, Queue: q.queue, Poster: nopPoster{}, Inbox: nopInbox{}, ReconcileGrace: time.Minute})
+	if err := w.Mux().ProcessTask(ctx, asynq.NewTask(tasks.TypeDeliveryReconcile, nil)); err != nil {
+		t.Fatal(err)
+	}
+	tis, err := q.insp.ListPendingTasks(q.prefix + tasks.QueueInbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tis) != 2 {
+		t.Fatalf("%d inbox tasks for %d stuck items, want 2", len(tis), stuck)
+	}
+	for _, ti := range tis {
+		var p tasks.InboxProcess
+		if err := json.Unmarshal(ti.Payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range p.IDs() {
+			if !want[id] {
+				t.Fatalf("task %s carries item %d, not stuck or twice", ti.ID, id)
+			}
+			delete(want, id)
+		}
+	}
+	if len(want) != 0 {
+		t.Fatalf("items never queued again: %v", want)
 	}
 }
