@@ -22,6 +22,9 @@ const (
 	// DefaultReconcileBatch bounds the rows one run looks at; the next
 	// run takes the next ones, since claimed rows stop being due.
 	DefaultReconcileBatch = 1000
+	// PruneSessionsEvery is how often a worker process deletes expired
+	// sessions, with the reconciler's run.
+	PruneSessionsEvery = time.Hour
 )
 
 // RunReconciler enqueues a reconciler run at once and then every
@@ -54,6 +57,7 @@ func (w *Workers) RunReconciler(ctx context.Context) {
 // together; a lone row gets the retry task it should have had, whose id
 // matches a surviving one.
 func (w *Workers) handleReconcile(ctx context.Context, _ *asynq.Task) error {
+	w.housekeep(ctx)
 	if err := w.reconcileInbox(ctx); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ package workers
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -54,6 +55,11 @@ type Workers struct {
 
 	reconcileEvery, reconcileGrace time.Duration
 	reconcileBatch                 int
+
+	// chores guards lastPrune, when this process last deleted expired
+	// sessions (housekeeping.go).
+	chores    sync.Mutex
+	lastPrune time.Time
 }
 
 // New builds the task handlers.
