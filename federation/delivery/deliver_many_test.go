@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/practica-social/practica/federation/delivery"
+	"github.com/practica-social/practica/federation/signing"
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
 )
@@ -98,5 +100,48 @@ func TestFanOutReusesEachHostsConnection(t *testing.T) {
 	// connection of its own.
 	if n := r.conns.Load(); n > hosts+hosts/10 {
 		t.Fatalf("%d connections for %d deliveries to %d hosts, want about one per host", n, 2*hosts, hosts)
+	}
+}
+
+// peakPoster answers 2xx after a short while and records the most sends it
+// had in flight at once.
+type peakPoster struct {
+	mu         sync.Mutex
+	now, peak  int
+	hold       time.Duration
+	deliveries int
+}
+
+func (p *peakPoster) Post(context.Context, string, []byte, *signing.Signer) error {
+	p.mu.Lock()
+	p.now++
+	p.deliveries++
+	p.peak = max(p.peak, p.now)
+	p.mu.Unlock()
+	time.Sleep(p.hold)
+	p.mu.Lock()
+	p.now--
+	p.mu.Unlock()
+	return nil
+}
+
+// Staying with a warm host never takes more than PerHost sends to it at
+// once: a lane waiting in the round robin may have lost its free slot to a
+// worker that stayed with it.
+func TestWarmLaneKeepsPerHost(t *testing.T) {
+	r := newRig(t)
+	var inboxes []string
+	for u := range 200 {
+		inboxes = append(inboxes, fmt.Sprintf("http://one.test/u/%d/inbox", u))
+	}
+	a := r.publish(inboxes, service.PriorityBulk)
+	p := &peakPoster{hold: 200 * time.Microsecond}
+	s := r.sender(p, nil, delivery.Options{Now: r.now, PerHost: 1, MaxInFlight: 8})
+	sum, err := s.DeliverActivity(context.Background(), a.ID)
+	if err != nil || sum.Delivered != len(inboxes) {
+		t.Fatalf("%+v, %v", sum, err)
+	}
+	if p.peak != 1 {
+		t.Fatalf("%d sends to one host at once, PerHost is 1", p.peak)
 	}
 }

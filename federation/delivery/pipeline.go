@@ -304,6 +304,12 @@ func (s *Sender) work() {
 				// while it waited.
 				continue
 			}
+			if l.active >= s.opts.PerHost {
+				// A worker staying with the lane took its free slot
+				// while it waited; the send that ends next puts it
+				// back (makeReady).
+				continue
+			}
 		}
 		it := l.queue[0]
 		l.queue[0] = item{}
