@@ -77,7 +77,7 @@ func (h *Handlers) Outbox(c echo.Context) error {
 		return writeAS(c, 200, ASCollection{Context: asContext, ID: id, Type: "OrderedCollection", TotalItems: page.Total, First: id + "?page=true"})
 	}
 	out := ASCollectionPage{Context: asContext, ID: pageID(id, before), Type: "OrderedCollectionPage", PartOf: id, TotalItems: page.Total, OrderedItems: []any{}}
-	ours, err := publishedContextMember()
+	ours, err := publishedContextJSON()
 	if err != nil {
 		return err
 	}
@@ -94,29 +94,58 @@ func (h *Handlers) Outbox(c echo.Context) error {
 	return writeAS(c, 200, out)
 }
 
-// publishedContextMember is the "@context" member, comma included, that
-// every activity we publish starts with (a map marshals its keys in order,
-// and "@" sorts first), and an Announce of a Create carries twice.
-func publishedContextMember() ([]byte, error) {
+// publishedContextJSON is the @context we publish with, as our activities
+// carry it (compact JSON, as encoding/json writes it).
+func publishedContextJSON() ([]byte, error) {
 	b, err := json.Marshal(service.PublishedContext())
 	if err != nil {
 		return nil, fmt.Errorf("federation: marshal the published @context: %w", err)
 	}
-	return append(append([]byte(`"@context":`), b...), ','), nil
+	return b, nil
 }
 
-// stripContext removes every occurrence of member, an "@context" member
-// exactly as we publish it, from an item of a page that declares that
-// context itself: in an outbox page of twenty local Announces they are a
-// sixth of the bytes. A JSON string cannot hold an unescaped quote, so
-// the match is always a real member; an item with any other context (a
-// remote activity inside an Announce) keeps it, so its terms keep their
-// meaning.
-func stripContext(item, member []byte) ([]byte, bool) {
-	if !bytes.Contains(item, member) {
+// stripContext removes from an item of a page that declares our context
+// the "@context" member when it is exactly ours: at the item's top, and
+// then also in its embedded object (an Announce of our Create), whose
+// enclosing context is then the page's. In an outbox page of twenty local
+// Announces they are a sixth of the bytes. Anything else keeps its context:
+// an item with another one, and an object under a context that is not
+// ours (a remote activity inside an Announce), so every term keeps its
+// meaning. The item is parsed, not searched, so a key or string holding
+// the same characters changes nothing.
+func stripContext(item, ours []byte) ([]byte, bool) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(item, &top) != nil || !bytes.Equal(top["@context"], ours) {
 		return item, false
 	}
-	return bytes.ReplaceAll(item, member, nil), true
+	delete(top, "@context")
+	if raw := top["object"]; len(raw) > 0 && raw[0] == '{' {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) == nil && bytes.Equal(obj["@context"], ours) {
+			delete(obj, "@context")
+			if b, err := compactJSON(obj); err == nil {
+				top["object"] = b
+			}
+		}
+	}
+	b, err := compactJSON(top)
+	if err != nil {
+		return item, false
+	}
+	return b, true
+}
+
+// compactJSON marshals v without escaping HTML characters, so that the
+// members it copies keep their bytes (a map's keys come out sorted, as
+// our activities were written).
+func compactJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func pageID(collection string, before int64) string {
