@@ -39,23 +39,32 @@ func (w *Workers) reconcileInbox(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("workers: reconcile inbox: %w", err)
 	}
-	// In chunks the size of a receipt's group commit, so that a backlog
-	// (Redis was down while thousands were received) is processed by the
-	// batched path, runs of posts in one transaction, rather than as
-	// thousands of tasks of one item.
-	ids := make([]int64, len(items))
-	for i, it := range items {
-		ids[i] = it.ID
-	}
-	for start := 0; start < len(ids); start += ReconcileInboxChunk {
-		chunk := ids[start:min(start+ReconcileInboxChunk, len(ids))]
+	// In chunks of at most a group commit's size, so that a backlog (Redis
+	// was down while thousands were received) is processed by the batched
+	// path, runs of posts in one transaction, rather than as thousands of
+	// tasks of one item. A chunk is the stuck items of one aligned block
+	// of ids, not a slice of this run's list: a block whose items are all
+	// still stuck gets the same task key in the next run, so a chunk still
+	// queued then is not queued twice, however the rest of the list moved.
+	for start := 0; start < len(items); {
+		block := items[start].ID / ReconcileInboxChunk
+		end := start + 1
+		for end < len(items) && items[end].ID/ReconcileInboxChunk == block {
+			end++
+		}
+		chunk := make([]int64, 0, end-start)
+		for _, it := range items[start:end] {
+			chunk = append(chunk, it.ID)
+		}
 		if err := w.queue.ProcessInbox(ctx, chunk...); err != nil {
 			return fmt.Errorf("workers: reconcile %d inbox items from %d: %w", len(chunk), chunk[0], err)
 		}
+		start = end
 	}
 	return nil
 }
 
-// ReconcileInboxChunk is how many stuck received activities one
-// reconciler task carries, as many as one group commit stores.
+// ReconcileInboxChunk is the most stuck received activities one reconciler
+// task carries (as many as one group commit stores), and the size of the
+// aligned blocks of ids its chunks are cut from.
 const ReconcileInboxChunk = 128
