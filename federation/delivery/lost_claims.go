@@ -22,11 +22,18 @@ type lostClaim struct {
 	activityIDs []int64
 	deliveryID  int64 // set for DeliverOne's claim of one row
 	leaseUntil  time.Time
+	// empty counts hand-backs that found nothing to hand back.
+	empty int
 }
 
 // releaseEvery spaces the attempts to hand lost claims back while the
 // database does not answer.
 const releaseEvery = time.Second
+
+// releaseTries is how many hand-backs that find nothing a lost claim gets
+// before it is forgotten: a claim abandoned by its caller (its context
+// ended) may still be running in the database and commit a moment later.
+const releaseTries = 3
 
 // claimActivities claims up to limit due rows of activities, remembering
 // the claim as lost when it fails.
@@ -66,8 +73,9 @@ func (s *Sender) claimLost(c lostClaim) {
 }
 
 // releaseLost tries to hand back the rows of lost claims, at most once per
-// releaseEvery; a claim is forgotten once the database has answered for it
-// or its lease has run out anyway. Called by the background goroutine only.
+// releaseEvery; a claim is forgotten once rows were handed back, after
+// releaseTries hand-backs found none, or when its lease has run out anyway.
+// Called by the background goroutine only.
 func (s *Sender) releaseLost() {
 	p := &s.pipe
 	p.mu.Lock()
@@ -89,12 +97,15 @@ func (s *Sender) releaseLost() {
 			continue
 		}
 		n, err := s.svc.ReleaseLostClaim(ctx, c.activityIDs, c.deliveryID, c.leaseUntil, now)
-		if err != nil {
+		switch {
+		case err != nil:
 			keep = append(keep, c)
-			continue
-		}
-		if n > 0 {
+		case n > 0:
 			s.log.Info("handed back deliveries leased by a claim whose answer was lost", "count", n)
+		default:
+			if c.empty++; c.empty < releaseTries {
+				keep = append(keep, c)
+			}
 		}
 	}
 	p.mu.Lock()

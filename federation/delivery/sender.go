@@ -159,7 +159,9 @@ type Sender struct {
 }
 
 // NewSender builds a Sender. It starts no goroutine until there is work,
-// and leaves none behind once the work is done.
+// and leaves none behind once the work is done; handing back the rows of
+// a claim whose answer was lost (lost_claims.go) is work, which lasts until
+// the database answers and at most the claim's lease.
 func NewSender(d Deps, o Options) *Sender {
 	log := d.Log
 	if log == nil {
