@@ -20,6 +20,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/practica-social/practica/federation/signing"
@@ -475,7 +476,9 @@ func (rc *rawConn) try(wire []byte) (code int, retry bool, err error) {
 	resp, err := http.ReadResponse(rc.br, nil)
 	if err != nil {
 		rc.close()
-		return 0, reused && errors.Is(err, io.EOF), err
+		// A kept-alive connection the server closed meanwhile ends in EOF
+		// or a reset.
+		return 0, reused && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)), err
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
