@@ -64,6 +64,30 @@ func TestLostClaimIsHandedBack(t *testing.T) {
 		}
 	}
 
+	// DeliverActivities claims several activities in one statement; rows
+	// a failed claim returned are not sent (they may not be ours), and go
+	// out once, after the hand-back.
+	a2, a3 := r.publish(inboxes, service.PriorityBulk), r.publish(inboxes, service.PriorityBulk)
+	cut.Store("WITH picked")
+	if _, err := s.DeliverActivities(ctx, []int64{a2.ID, a3.ID}); err == nil {
+		t.Fatal("the lost claim of two activities returned no error")
+	}
+	for _, in := range inboxes {
+		if n := len(r.got(in)); n != 1 {
+			t.Fatalf("%s received %d requests after a failed claim, want still 1", in, n)
+		}
+	}
+	r.waitDue(a2.ID, len(inboxes))
+	r.waitDue(a3.ID, len(inboxes))
+	if sum, err := s.DeliverActivities(ctx, []int64{a2.ID, a3.ID}); err != nil || sum.Delivered != 2*len(inboxes) {
+		t.Fatalf("DeliverActivities after the hand-back: %+v, %v", sum, err)
+	}
+	for _, in := range inboxes {
+		if n := len(r.got(in)); n != 3 {
+			t.Fatalf("%s received %d requests, want 3 (one per activity)", in, n)
+		}
+	}
+
 	one := r.publish(inboxes[:1], service.PriorityDirect)
 	d := r.deliveries(one.ID)[inboxes[0]]
 	cut.Store("WHERE id = ")
