@@ -464,9 +464,12 @@ func (s *Sender) decide(j *job, d models.Delivery, res service.DeliveryResult, l
 	}
 }
 
-// maxOrphanFlushes is how often the background goroutine tries to write
-// outcomes that outlived their jobs (the database was down) before it
-// drops them. Their rows stay pending and leased; once the leases run out
+// maxOrphanFlushes is how often, at least, the background goroutine tries
+// to write outcomes that outlived their jobs (the database was down)
+// before it drops them; it also keeps trying for a whole Lease after the
+// first failure. Until their leases run out nobody else sends those rows,
+// so an outcome written by then is a delivery not sent twice; once
+// dropped, the rows stay pending and leased, and when the leases run out
 // the reconciler sends them again.
 const maxOrphanFlushes = 50
 
@@ -481,6 +484,7 @@ func (s *Sender) background() {
 	renewT := time.NewTicker(s.opts.Lease / 3)
 	defer renewT.Stop()
 	failures := 0
+	var failingSince time.Time
 	for {
 		select {
 		case <-flushT.C:
@@ -489,13 +493,17 @@ func (s *Sender) background() {
 			s.renew()
 		}
 		if err := s.flush(); err != nil {
+			if failures == 0 {
+				failingSince = time.Now()
+			}
 			failures++
 		} else {
 			failures = 0
 		}
 		s.releaseLost()
+		giveUp := failures >= maxOrphanFlushes && time.Since(failingSince) >= s.opts.Lease
 		p.mu.Lock()
-		if len(p.jobs) == 0 && len(p.lost) == 0 && (len(p.results) == 0 || failures >= maxOrphanFlushes) {
+		if len(p.jobs) == 0 && len(p.lost) == 0 && (len(p.results) == 0 || giveUp) {
 			if n := len(p.results); n > 0 {
 				s.log.Error("dropping delivery outcomes that could not be written; the reconciler will send those deliveries again", "count", n)
 				p.results = nil
