@@ -163,4 +163,5 @@ func newRates(d time.Duration) (*rates, error) {
 }
 
 func (r *rates) signPerSec() (float64, error)   { return parallelRate(r.sign, r.d) }
+func (r *rates) signMicros() (float64, error)   { return perOp(r.sign, r.d) }
 func (r *rates) verifyPerSec() (float64, error) { return parallelRate(r.ver, r.d) }
