@@ -1,7 +1,6 @@
 package reliability_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -102,26 +101,8 @@ func (f *inboxFarm) counts() map[string]int {
 // workerProc is a faultworker child process.
 type workerProc struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testrig.SyncBuffer
 	done chan struct{} // closed when it exited
-}
-
-// syncBuffer is a bytes.Buffer safe for the child's two output streams.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // kill sends sig and waits for the process to exit.
@@ -132,7 +113,7 @@ func (w *workerProc) kill(sig syscall.Signal) {
 
 func startWorker(t *testing.T, bin string, env []string) *workerProc {
 	t.Helper()
-	w := &workerProc{out: &syncBuffer{}, done: make(chan struct{})}
+	w := &workerProc{out: &testrig.SyncBuffer{}, done: make(chan struct{})}
 	w.cmd = exec.Command(bin)
 	w.cmd.Env = env
 	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out

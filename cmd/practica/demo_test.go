@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/practica-social/practica/testrig"
 )
 
 // TestDemoFederatesTwoInstances runs `practica demo` on free ports and
@@ -22,7 +24,7 @@ import (
 func TestDemoFederatesTwoInstances(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out testrig.SyncBuffer
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()

@@ -110,7 +110,7 @@ func TestServeStartsAndGreets(t *testing.T) {
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	var out, errb syncBuffer
+	var out, errb testrig.SyncBuffer
 	done := make(chan int, 1)
 	go func() { done <- run([]string{"serve"}, &out, &errb) }()
 	deadline := time.Now().Add(20 * time.Second)

@@ -1,12 +1,10 @@
 package delivery_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,7 +36,7 @@ func TestLostClaimIsHandedBack(t *testing.T) {
 		r.host(h, ok)
 		inboxes = append(inboxes, "http://"+h+"/inbox")
 	}
-	logs := &syncBuffer{}
+	logs := &testrig.SyncBuffer{}
 	s := delivery.NewSender(delivery.Deps{
 		Service: r.svc, Poster: r.client(5 * time.Second),
 		Log: slog.New(slog.NewTextHandler(logs, nil)),
@@ -121,22 +119,4 @@ func (r *rig) waitDue(actID int64, n int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the Sender's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

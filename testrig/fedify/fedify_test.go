@@ -286,7 +286,7 @@ func startPeer(t *testing.T, n *testrig.Network, front *tlsFront) *peer {
 		"PEER_ORIGIN="+peerOrigin,
 		"PEER_ROUTES="+string(routes),
 	)
-	logs := &syncBuffer{}
+	logs := &testrig.SyncBuffer{}
 	cmd.Stderr = logs
 	stdin, err := cmd.StdinPipe() // closing it tells the peer to exit
 	if err != nil {
@@ -449,24 +449,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// syncBuffer is a bytes.Buffer safe for the writer goroutines of exec.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // ------------------------------------------------------------ TLS front
