@@ -33,16 +33,8 @@ func (s *Store) trackChanges() error {
 		}
 		s.gen.Add(1)
 	}
-	cb := s.db.Callback()
-	for name, err := range map[string]error{
-		"create": cb.Create().After("gorm:create").Register("practica:generation", changed),
-		"update": cb.Update().After("gorm:update").Register("practica:generation", changed),
-		"delete": cb.Delete().After("gorm:delete").Register("practica:generation", changed),
-		"raw":    cb.Raw().After("gorm:raw").Register("practica:generation", changed),
-	} {
-		if err != nil {
-			return fmt.Errorf("track %s: %w", name, err)
-		}
+	if err := s.afterStatements("practica:generation", changed, "create", "update", "delete", "raw"); err != nil {
+		return fmt.Errorf("track changes: %w", err)
 	}
 	return nil
 }

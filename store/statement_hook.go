@@ -20,17 +20,37 @@ func (s *Store) hookStatements(after func(sql string) error) error {
 			_ = db.AddError(err)
 		}
 	}
+	if err := s.afterStatements("practica:after-statement", hook, "query", "create", "update", "delete", "raw", "row"); err != nil {
+		return fmt.Errorf("hook statements: %w", err)
+	}
+	return nil
+}
+
+// afterStatements registers fn as callback name after GORM's own for each
+// kind of statement named ("query", "create", "update", "delete", "raw",
+// "row").
+func (s *Store) afterStatements(name string, fn func(*gorm.DB), kinds ...string) error {
 	cb := s.db.Callback()
-	for name, err := range map[string]error{
-		"query":  cb.Query().After("gorm:query").Register("practica:after-statement", hook),
-		"create": cb.Create().After("gorm:create").Register("practica:after-statement", hook),
-		"update": cb.Update().After("gorm:update").Register("practica:after-statement", hook),
-		"delete": cb.Delete().After("gorm:delete").Register("practica:after-statement", hook),
-		"raw":    cb.Raw().After("gorm:raw").Register("practica:after-statement", hook),
-		"row":    cb.Row().After("gorm:row").Register("practica:after-statement", hook),
-	} {
+	for _, kind := range kinds {
+		var err error
+		switch kind {
+		case "query":
+			err = cb.Query().After("gorm:query").Register(name, fn)
+		case "create":
+			err = cb.Create().After("gorm:create").Register(name, fn)
+		case "update":
+			err = cb.Update().After("gorm:update").Register(name, fn)
+		case "delete":
+			err = cb.Delete().After("gorm:delete").Register(name, fn)
+		case "raw":
+			err = cb.Raw().After("gorm:raw").Register(name, fn)
+		case "row":
+			err = cb.Row().After("gorm:row").Register(name, fn)
+		default:
+			err = fmt.Errorf("unknown kind of statement %q", kind)
+		}
 		if err != nil {
-			return fmt.Errorf("hook %s statements: %w", name, err)
+			return fmt.Errorf("register %s after %s: %w", name, kind, err)
 		}
 	}
 	return nil

@@ -247,13 +247,6 @@ func (s *Sender) DeliverActivities(ctx context.Context, ids []int64) (Summary, e
 	}
 	limit := s.opts.ClaimBatch
 	ds, claimErr := s.claimActivities(ctx, live, limit)
-	if claimErr != nil {
-		// A failed claim's rows are never ours to send (the store returns
-		// none with an error; this keeps it so): if its statement
-		// committed they are handed back whole (lost_claims.go) and others
-		// send them.
-		ds = nil
-	}
 	byJob := map[int64][]models.Delivery{}
 	for _, d := range ds {
 		byJob[d.ActivityID] = append(byJob[d.ActivityID], d)
