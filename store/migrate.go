@@ -35,6 +35,7 @@ func migrations() []migration {
 		{Version: 3, Name: "access_tokens", Up: migrateAccessTokens},
 		{Version: 4, Name: "inbox_indexes", Up: migrateInboxIndexes},
 		{Version: 5, Name: "delivery_indexes", Up: migrateDeliveryIndexes},
+		{Version: 6, Name: "peer_software", Up: migratePeerSoftware},
 	}
 }
 
