@@ -11,7 +11,9 @@ import (
 // unchanged, in an Announce to its members. For a new top-level post in a
 // public community it also announces the object itself, which Mastodon
 // shows as a boost (Mastodon ignores Announce{Create}). Replies are not
-// boosted, so Mastodon followers are not flooded with every comment.
+// boosted, so Mastodon followers are not flooded with every comment. Each
+// member's host gets only the forms its software processes, where its
+// NodeInfo said what it runs (peer_software.go), and both otherwise.
 func (s *Service) redistribute(ctx context.Context, c *models.Community, inner *models.Activity, boostObject string) error {
 	return s.announce(ctx, c, inner, boostObject, false)
 }
@@ -22,22 +24,23 @@ func (s *Service) announce(ctx context.Context, c *models.Community, inner *mode
 	if !c.Local {
 		return nil
 	}
-	acts, inboxes, err := s.announcements(ctx, c, inner, boostObject)
+	acts, to, err := s.announcements(ctx, c, inner, boostObject)
 	if err != nil {
 		return err
 	}
 	// Both Announces (and the inner activity when it is new) in one
-	// statement, their deliveries in another.
+	// statement, their deliveries in one more per set of recipients.
 	if storeInner {
-		return s.publishAll(ctx, append([]*models.Activity{inner}, acts...), 1, inboxes, PriorityBulk)
+		return s.publishEach(ctx, append([]*models.Activity{inner}, acts...), 1, to, PriorityBulk)
 	}
-	return s.publishAll(ctx, acts, 0, inboxes, PriorityBulk)
+	return s.publishEach(ctx, acts, 0, to, PriorityBulk)
 }
 
 // announcements builds the Announces of inner by the local community c,
-// unstored, and returns them with the inboxes they go to.
-func (s *Service) announcements(ctx context.Context, c *models.Community, inner *models.Activity, boostObject string) ([]*models.Activity, []string, error) {
-	inboxes, err := s.memberInboxes(ctx, c.ID)
+// unstored, and returns them with the inboxes each goes to (inboxes[i]
+// for acts[i]).
+func (s *Service) announcements(ctx context.Context, c *models.Community, inner *models.Activity, boostObject string) (acts []*models.Activity, inboxes [][]string, err error) {
+	targets, err := s.announceTargetsOf(ctx, c.ID)
 	if err != nil {
 		return nil, nil, storeErr(err, "member inboxes")
 	}
@@ -53,10 +56,11 @@ func (s *Service) announcements(ctx context.Context, c *models.Community, inner 
 	if err != nil {
 		return nil, nil, err
 	}
-	acts := []*models.Activity{{
+	acts = []*models.Activity{{
 		IRI: id, Type: "Announce", ActorID: c.ActorID, ObjectIRI: inner.IRI, CommunityID: &c.ID,
 		Audience: inner.Audience, Local: true, InOutbox: true, JSON: body,
 	}}
+	inboxes = [][]string{targets.activity}
 	if boostObject != "" && inner.Audience == models.AudiencePublic {
 		bid := s.urls.Activity(newID())
 		bdoc := activityDoc(bid, "Announce", c.Actor.IRI, boostObject, to, cc)
@@ -69,6 +73,7 @@ func (s *Service) announcements(ctx context.Context, c *models.Community, inner 
 			IRI: bid, Type: "Announce", ActorID: c.ActorID, ObjectIRI: boostObject, CommunityID: &c.ID,
 			Audience: inner.Audience, Local: true, JSON: bbody,
 		})
+		inboxes = append(inboxes, targets.boost)
 	}
 	return acts, inboxes, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/practica-social/practica/models"
@@ -23,9 +24,14 @@ type deferredWrites struct {
 	order  []int64
 }
 
-// deferredGroup is what one community sends: the activities to deliver
-// and its members' inboxes.
+// deferredGroup is what one community sends: the activities to deliver,
+// by the set of its members' inboxes each goes to.
 type deferredGroup struct {
+	buckets []deferredBucket
+}
+
+// deferredBucket is activities to deliver to the same inboxes.
+type deferredBucket struct {
 	inboxes []string
 	send    []*models.Activity
 }
@@ -52,19 +58,26 @@ func deferredOf(ctx context.Context) *deferredWrites {
 }
 
 // add keeps a post, the activities stored with it, and those of them the
-// community sends to inboxes.
-func (d *deferredWrites) add(c *models.Community, p *models.Post, store, send []*models.Activity, inboxes []string) {
+// community sends, send[i] to the inboxes to[i].
+func (d *deferredWrites) add(c *models.Community, p *models.Post, store, send []*models.Activity, to [][]string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.posts = append(d.posts, p)
 	d.acts = append(d.acts, store...)
 	g := d.groups[c.ID]
 	if g == nil {
-		g = &deferredGroup{inboxes: inboxes}
+		g = &deferredGroup{}
 		d.groups[c.ID] = g
 		d.order = append(d.order, c.ID)
 	}
-	g.send = append(g.send, send...)
+	for i, a := range send {
+		j := slices.IndexFunc(g.buckets, func(b deferredBucket) bool { return sameInboxes(b.inboxes, to[i]) })
+		if j < 0 {
+			g.buckets = append(g.buckets, deferredBucket{inboxes: to[i]})
+			j = len(g.buckets) - 1
+		}
+		g.buckets[j].send = append(g.buckets[j].send, a)
+	}
 }
 
 // take empties d and returns what it held.
@@ -99,16 +112,17 @@ func (s *Service) FlushDeferred(ctx context.Context) error {
 		if err := s.store.CreateActivities(ctx, acts); err != nil {
 			return storeErr(err, "activities")
 		}
+		var dg []deliveryGroup
 		for _, g := range groups {
-			ids := make([]int64, len(g.send))
-			for i, a := range g.send {
-				ids[i] = a.ID
-			}
-			if err := s.queueDeliveries(ctx, ids, g.inboxes, PriorityBulk); err != nil {
-				return err
+			for _, b := range g.buckets {
+				ids := make([]int64, len(b.send))
+				for i, a := range b.send {
+					ids[i] = a.ID
+				}
+				dg = append(dg, deliveryGroup{ids: ids, inboxes: b.inboxes})
 			}
 		}
-		return nil
+		return s.queueDeliveryGroups(ctx, dg, PriorityBulk)
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDeferredWrite, err)

@@ -15,7 +15,7 @@ import (
 type batchMemo struct {
 	mu          sync.Mutex
 	communities map[string]*models.Community
-	inboxes     map[int64][]string
+	targets     map[int64]announceTargets
 	// actors are the batch's senders, loaded together.
 	actors map[string]*models.Actor
 	// fresh are object ids no post or tombstone had when the batch was
@@ -34,7 +34,7 @@ func WithBatchMemo(ctx context.Context) context.Context {
 }
 
 func (m *batchMemo) reset() {
-	m.communities, m.inboxes = map[string]*models.Community{}, map[int64][]string{}
+	m.communities, m.targets = map[string]*models.Community{}, map[int64]announceTargets{}
 	m.actors, m.fresh = map[string]*models.Actor{}, map[string]bool{}
 }
 
@@ -129,25 +129,27 @@ func memoOf(ctx context.Context) *batchMemo {
 	return m
 }
 
-// memberInboxes is store.MemberInboxes, once per batch.
-func (s *Service) memberInboxes(ctx context.Context, communityID int64) ([]string, error) {
+// announceTargetsOf is the inboxes of a community's members split by the
+// Announces their software processes, once per batch.
+func (s *Service) announceTargetsOf(ctx context.Context, communityID int64) (announceTargets, error) {
 	m := memoOf(ctx)
 	if m != nil {
 		m.mu.Lock()
-		in, ok := m.inboxes[communityID]
+		t, ok := m.targets[communityID]
 		m.mu.Unlock()
 		if ok {
-			return in, nil
+			return t, nil
 		}
 	}
-	in, err := s.store.MemberInboxes(ctx, communityID)
+	peers, err := s.store.MemberPeerInboxes(ctx, communityID)
 	if err != nil {
-		return nil, err
+		return announceTargets{}, err
 	}
+	t := splitTargets(peers)
 	if m != nil {
 		m.mu.Lock()
-		m.inboxes[communityID] = in
+		m.targets[communityID] = t
 		m.mu.Unlock()
 	}
-	return in, nil
+	return t, nil
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/practica-social/practica/models"
@@ -40,20 +41,59 @@ func (s *Service) publish(ctx context.Context, act *models.Activity, inboxes []s
 	})
 }
 
-// publishAll is publish for several new activities with the same
-// recipients: one statement stores the activities, one the deliveries of
-// acts[from:] (the ones before are stored only).
-func (s *Service) publishAll(ctx context.Context, acts []*models.Activity, from int, inboxes []string, priority int) error {
+// publishEach is publish for several new activities, each with its own
+// recipients: one statement stores the activities, and one per distinct
+// set of recipients the deliveries of acts[from:] (to[i] for
+// acts[from+i]; the activities before from are stored only).
+func (s *Service) publishEach(ctx context.Context, acts []*models.Activity, from int, to [][]string, priority int) error {
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateActivities(ctx, acts); err != nil {
 			return storeErr(err, "activities")
 		}
-		ids := make([]int64, 0, len(acts)-from)
-		for _, a := range acts[from:] {
-			ids = append(ids, a.ID)
+		groups := make([]deliveryGroup, 0, len(acts)-from)
+		for i, a := range acts[from:] {
+			groups = append(groups, deliveryGroup{ids: []int64{a.ID}, inboxes: to[i]})
 		}
-		return s.queueDeliveries(ctx, ids, inboxes, priority)
+		return s.queueDeliveryGroups(ctx, groups, priority)
 	})
+}
+
+// deliveryGroup is stored activities that go to the same inboxes.
+type deliveryGroup struct {
+	ids     []int64
+	inboxes []string
+}
+
+// queueDeliveryGroups is queueDeliveries for each group, with one
+// statement for all the groups that have the same inboxes.
+func (s *Service) queueDeliveryGroups(ctx context.Context, groups []deliveryGroup, priority int) error {
+	var merged []deliveryGroup
+	for _, g := range groups {
+		i := slices.IndexFunc(merged, func(m deliveryGroup) bool { return sameInboxes(m.inboxes, g.inboxes) })
+		if i < 0 {
+			merged = append(merged, deliveryGroup{ids: slices.Clone(g.ids), inboxes: g.inboxes})
+			continue
+		}
+		merged[i].ids = append(merged[i].ids, g.ids...)
+	}
+	for _, g := range merged {
+		if err := s.queueDeliveries(ctx, g.ids, g.inboxes, priority); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sameInboxes compares two inbox lists, at once when they are the same
+// slice (a batch's lists come from one lookup per community).
+func sameInboxes(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
+	}
+	return slices.Equal(a, b)
 }
 
 // queueDeliveries writes one delivery per remote inbox for each stored

@@ -160,11 +160,11 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 	}
 	if deferred != nil {
 		inner := receivedActivity(rp, author, c, p)
-		acts, inboxes, err := s.announcements(ctx, c, inner, p.IRI)
+		acts, to, err := s.announcements(ctx, c, inner, p.IRI)
 		if err != nil {
 			return nil, err
 		}
-		deferred.add(c, p, append([]*models.Activity{inner}, acts...), acts, inboxes)
+		deferred.add(c, p, append([]*models.Activity{inner}, acts...), acts, to)
 		p.Author = author
 		return p, nil
 	}
