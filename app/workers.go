@@ -40,6 +40,7 @@ func (inst *Instance) StartWorkers() (stop func(), err error) {
 		Delivery: inst.tuning.Delivery, Metrics: inst.Metrics, Now: inst.now,
 		ReconcileEvery: inst.tuning.ReconcileEvery, ReconcileGrace: inst.tuning.ReconcileGrace,
 		Inbox: inbox.NewProcessor(inbox.ProcessorDeps{Service: inst.Service, Resolver: inst.Resolver, Log: inst.Log}),
+		Peers: inst.Resolver,
 	})
 	srv, inboxSrv := inst.NewWorkerServer(), inst.NewInboxWorkerServer()
 	if err := srv.Start(w.Mux()); err != nil {

@@ -42,6 +42,10 @@ type Deps struct {
 	Now func() time.Time
 	// Inbox processes received activities; nil registers no inbox handler.
 	Inbox InboxProcessor
+	// Peers learns what software members' hosts run, with the
+	// reconciler's run (peers.go); nil learns nothing, and every host
+	// gets every form of an Announce.
+	Peers PeerProber
 }
 
 // Workers holds the task handlers.
@@ -51,6 +55,7 @@ type Workers struct {
 	queue  *Queue
 	sender *delivery.Sender
 	inbox  InboxProcessor
+	peers  PeerProber
 	now    func() time.Time
 
 	reconcileEvery, reconcileGrace time.Duration
@@ -69,7 +74,7 @@ func New(d Deps) *Workers {
 		log = slog.New(slog.DiscardHandler)
 	}
 	w := &Workers{
-		svc: d.Service, log: log, queue: d.Queue, now: d.Now, inbox: d.Inbox,
+		svc: d.Service, log: log, queue: d.Queue, now: d.Now, inbox: d.Inbox, peers: d.Peers,
 		reconcileEvery: d.ReconcileEvery, reconcileGrace: d.ReconcileGrace, reconcileBatch: d.ReconcileBatch,
 	}
 	if w.now == nil {
