@@ -202,7 +202,7 @@ func (r *runner) measureFanOut(ctx context.Context, poster *models.Actor, c *mod
 // warmUp sends one post to a few of the hosts, so that the database pool,
 // the signer cache and the code paths are warm; the measured hosts other
 // than these see their first connection during the measurement.
-func (r *runner) warmUp(ctx context.Context, hosts []string) error {
+func (r *runner) warmUp(ctx context.Context, hosts []string, perHost int) error {
 	poster, c, err := r.e.community(ctx, "warmup")
 	if err != nil {
 		return err
@@ -211,19 +211,31 @@ func (r *runner) warmUp(ctx context.Context, hosts []string) error {
 	if err := r.e.followers(ctx, c, hosts, len(hosts), "w"); err != nil {
 		return err
 	}
-	if _, err := r.measureFanOut(ctx, poster, c, 2*len(hosts), true); err != nil {
+	if _, err := r.measureFanOut(ctx, poster, c, perHost*len(hosts), true); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	return nil
 }
 
+// benchMastodon is the software the simulated instances of a fan-out say
+// they run when asked: Mastodon processes only the boost of a new thread
+// (service/peer_software.go), so each of them gets one POST instead of two.
+const benchMastodon = "mastodon"
+
 // fanOutCase sets up a community with followers on hosts and measures one
-// post's fan-out.
-func (r *runner) fanOutCase(ctx context.Context, followers, hosts int) (fanRun, error) {
+// post's fan-out. With software, the hosts say in their NodeInfo that they
+// run it, and the instance asks them all before the measurement, as its
+// reconciler would over the minutes after they joined; without, they
+// have no NodeInfo, and each gets both Announces of the post.
+func (r *runner) fanOutCase(ctx context.Context, followers, hosts int, software string) (fanRun, error) {
 	if err := r.newEnv(ctx, app.Tuning{}); err != nil {
 		return fanRun{}, err
 	}
-	names, err := r.e.addHosts(hosts, 0)
+	perHost := 2
+	if software == benchMastodon {
+		perHost = 1
+	}
+	names, err := r.e.addHostsRunning(hosts, 0, software)
 	if err != nil {
 		return fanRun{}, err
 	}
@@ -236,7 +248,12 @@ func (r *runner) fanOutCase(ctx context.Context, followers, hosts int) (fanRun, 
 		return fanRun{}, err
 	}
 	r.logf("%d followers on %d hosts stored in %s", followers, hosts, time.Since(setup).Round(time.Millisecond))
-	if err := r.warmUp(ctx, names); err != nil {
+	if software != "" {
+		if err := r.probeAll(ctx, names, software); err != nil {
+			return fanRun{}, err
+		}
+	}
+	if err := r.warmUp(ctx, names, perHost); err != nil {
 		return fanRun{}, err
 	}
 	before, err := r.rates.signPerSec()
@@ -251,7 +268,7 @@ func (r *runner) fanOutCase(ctx context.Context, followers, hosts int) (fanRun, 
 	if err := r.startProfile(); err != nil {
 		return fanRun{}, err
 	}
-	run, err := r.measureFanOut(ctx, poster, c, 2*hosts, true)
+	run, err := r.measureFanOut(ctx, poster, c, perHost*hosts, true)
 	r.stopProfile()
 	if err != nil {
 		return run, err
@@ -264,6 +281,29 @@ func (r *runner) fanOutCase(ctx context.Context, followers, hosts int) (fanRun, 
 	run.signBefore, run.signAfter = before, after
 	run.signUsBefore, run.signUsAfter = usBefore, usAfter
 	return run, err
+}
+
+// probeAll asks every host what it runs, through the instance's own
+// prober, and checks each said software.
+func (r *runner) probeAll(ctx context.Context, hosts []string, software string) error {
+	start := time.Now()
+	for {
+		n, err := r.e.inst.Resolver.ProbePeers(ctx, 1000, 64)
+		if err != nil {
+			return fmt.Errorf("probe peers: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	for _, h := range hosts {
+		p, err := r.e.inst.Store.GetPeerSoftware(ctx, h)
+		if err != nil || p.Name != software {
+			return fmt.Errorf("probe peers: %s runs %+v (%v), want %s", h, p, err, software)
+		}
+	}
+	r.logf("%d hosts asked what they run in %s", len(hosts), time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // signCeiling is the all-core signing rate around a fan-out.
@@ -293,7 +333,7 @@ func fanDetail(run fanRun, followers, hosts int) map[string]any {
 // caseFanout: one post in a community with 10,000 followers on 1,000
 // instances, from commit to the last 2xx.
 func caseFanout(ctx context.Context, r *runner) ([]*Metric, error) {
-	run, err := r.fanOutCase(ctx, r.sz.fanFollowers, r.sz.fanHosts)
+	run, err := r.fanOutCase(ctx, r.sz.fanFollowers, r.sz.fanHosts, "")
 	if err != nil {
 		return nil, err
 	}
@@ -315,28 +355,43 @@ func caseFanout(ctx context.Context, r *runner) ([]*Metric, error) {
 }
 
 // caseFanout50k: the same with 50,000 followers on 5,000 instances: wall
-// time and peak RSS.
+// time and peak RSS. Measured twice, on instances of their own each time:
+// instances whose software the sender does not know (two POSTs each, the
+// Announce of the Create and the boost), and instances that say they run
+// Mastodon (the boost only, service/peer_software.go).
 func caseFanout50k(ctx context.Context, r *runner) ([]*Metric, error) {
-	run, err := r.fanOutCase(ctx, r.sz.bigFollowers, r.sz.bigHosts)
+	run, err := r.fanOutCase(ctx, r.sz.bigFollowers, r.sz.bigHosts, "")
 	if err != nil {
 		return nil, err
 	}
 	detail := fanDetail(run, r.sz.bigFollowers, r.sz.bigHosts)
+	rss := float64(peakRSS()) / (1 << 20)
+	masto, err := r.fanOutCase(ctx, r.sz.bigFollowers, r.sz.bigHosts, benchMastodon)
+	if err != nil {
+		return nil, err
+	}
+	mastoDetail := fanDetail(masto, r.sz.bigFollowers, r.sz.bigHosts)
+	mastoDetail["software"] = benchMastodon
 	if err := writePlot(filepath.Join(r.o.Out, "fanout-50k.svg"),
 		fmt.Sprintf("Fan-out: one post, %d followers on %d instances", r.sz.bigFollowers, r.sz.bigHosts),
-		[]series{{Name: fmt.Sprintf("%d deliveries", run.deliveries), Start: run.start, Times: run.times}}); err != nil {
+		[]series{
+			{Name: fmt.Sprintf("software not known: %d deliveries", run.deliveries), Start: run.start, Times: run.times},
+			{Name: fmt.Sprintf("Mastodon: %d deliveries", masto.deliveries), Start: masto.start, Times: masto.times},
+		}); err != nil {
 		return nil, err
 	}
 	// The floor: every delivery needs one signature, on every core at once.
-	floor := float64(run.deliveries) / run.signCeiling()
-	rss := float64(peakRSS()) / (1 << 20)
+	floor := func(f fanRun) float64 { return float64(f.deliveries) / f.signCeiling() }
+	label := func(f fanRun) string {
+		return fmt.Sprintf("%d deliveries, %.0f/s, %.0f µs CPU each", f.deliveries, float64(f.deliveries)/f.wall().Seconds(), float64(f.cpu.Microseconds())/float64(f.deliveries))
+	}
 	return []*Metric{
-		(&Metric{Case: "fanout-50k.rss", Value: rss, Unit: "MB peak RSS", Label: "VmHWM during the fan-out", Detail: detail}).
+		(&Metric{Case: "fanout-50k.rss", Value: rss, Unit: "MB peak RSS", Label: "VmHWM during the fan-out (software not known)", Detail: detail}).
 			target("value", "lower", 300, 150),
-		(&Metric{Case: "fanout-50k", Value: run.wall().Seconds(), Unit: "s",
-			Label:  fmt.Sprintf("%d deliveries, %.0f/s, %.0f µs CPU each", run.deliveries, float64(run.deliveries)/run.wall().Seconds(), float64(run.cpu.Microseconds())/float64(run.deliveries)),
-			Detail: detail}).
-			against(floor, "s: deliveries × C_sign on all cores").target("value", "lower", 5, 4),
+		(&Metric{Case: "fanout-50k", Value: run.wall().Seconds(), Unit: "s", Label: "software not known: " + label(run), Detail: detail}).
+			against(floor(run), "s: deliveries × C_sign on all cores").target("value", "lower", 5, 4),
+		(&Metric{Case: "fanout-50k.mastodon", Value: masto.wall().Seconds(), Unit: "s", Label: "instances running Mastodon: " + label(masto), Detail: mastoDetail}).
+			against(floor(masto), "s: deliveries × C_sign on all cores").target("value", "lower", 5, 4),
 	}, nil
 }
 
@@ -382,7 +437,7 @@ func caseDeadHosts(ctx context.Context, r *runner) ([]*Metric, error) {
 		}
 		pairs = append(pairs, p)
 	}
-	if err := r.warmUp(ctx, warmHosts); err != nil {
+	if err := r.warmUp(ctx, warmHosts, 2); err != nil {
 		return nil, err
 	}
 	live := 2 * (sz.deadHosts - sz.deadSilent)

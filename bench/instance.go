@@ -211,7 +211,13 @@ func (e *env) lookup(host string) (string, bool) {
 // addHosts opens live answering and dead silent remote instances and
 // returns their host names.
 func (e *env) addHosts(live, dead int) ([]string, error) {
-	resp, err := e.remote.call(request{Op: "listen", Live: live, Dead: dead})
+	return e.addHostsRunning(live, dead, "")
+}
+
+// addHostsRunning is addHosts whose live instances say in their NodeInfo
+// that they run software.
+func (e *env) addHostsRunning(live, dead int, software string) ([]string, error) {
+	resp, err := e.remote.call(request{Op: "listen", Live: live, Dead: dead, Software: software})
 	if err != nil {
 		return nil, err
 	}

@@ -37,9 +37,11 @@ import (
 // request is one command to the remote process.
 type request struct {
 	Op string `json:"op"`
-	// listen: Live answering hosts and Dead silent ones.
-	Live int `json:"live,omitempty"`
-	Dead int `json:"dead,omitempty"`
+	// listen: Live answering hosts and Dead silent ones; with Software
+	// the live ones say in their NodeInfo that they run it.
+	Live     int    `json:"live,omitempty"`
+	Dead     int    `json:"dead,omitempty"`
+	Software string `json:"software,omitempty"`
 	// wait: until Count POSTs have arrived in all (or TimeoutMS passes);
 	// the answer gives the time of POST number From and of the last one.
 	Count     int `json:"count,omitempty"`
@@ -154,7 +156,7 @@ func (rp *remoteProc) handle(req request) (resp response) {
 	var err error
 	switch req.Op {
 	case "listen":
-		resp.Addrs, err = rp.listen(req.Live, req.Dead)
+		resp.Addrs, err = rp.listen(req.Live, req.Dead, req.Software)
 	case "wait":
 		resp = rp.wait(req.Count, req.From, time.Duration(req.TimeoutMS)*time.Millisecond)
 	case "events":
@@ -179,9 +181,10 @@ func (rp *remoteProc) handle(req request) (resp response) {
 }
 
 // listen opens live listeners whose every POST is read, counted and
-// answered 202 (GETs get 404), and dead ones that accept connections and
-// never read or answer. Addresses come live first.
-func (rp *remoteProc) listen(live, dead int) ([]string, error) {
+// answered 202 (GETs get 404, but NodeInfo's when software is set), and
+// dead ones that accept connections and never read or answer. Addresses
+// come live first.
+func (rp *remoteProc) listen(live, dead int, software string) ([]string, error) {
 	addrs := make([]string, 0, live+dead)
 	for range live {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -194,7 +197,7 @@ func (rp *remoteProc) listen(live, dead int) ([]string, error) {
 				if err != nil {
 					return
 				}
-				go rp.serveInbox(c)
+				go rp.serveInbox(c, software)
 			}
 		}()
 		addrs = append(addrs, l.Addr().String())
@@ -225,8 +228,9 @@ func (rp *remoteProc) listen(live, dead int) ([]string, error) {
 // generators (see rawConn), the simulated instances share the machine with
 // the instance measured, so they spend as little as an HTTP/1.1 server
 // can: net/http's server adds a response writer, a context and a
-// background reader per request.
-func (rp *remoteProc) serveInbox(c net.Conn) {
+// background reader per request. With software set, it answers NodeInfo
+// as a server that runs it.
+func (rp *remoteProc) serveInbox(c net.Conn, software string) {
 	const (
 		accepted = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
 		notFound = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
@@ -244,6 +248,9 @@ func (rp *remoteProc) serveInbox(c net.Conn) {
 			return
 		}
 		answer := notFound
+		if software != "" && req.Method == http.MethodGet {
+			answer = nodeInfoAnswer(req, software, answer)
+		}
 		if req.Method == http.MethodPost {
 			rp.mu.Lock()
 			rp.times = append(rp.times, time.Now().UnixNano())
@@ -255,6 +262,22 @@ func (rp *remoteProc) serveInbox(c net.Conn) {
 			return
 		}
 	}
+}
+
+// nodeInfoAnswer is the answer to a NodeInfo GET of a simulated instance
+// that runs software, or otherwise.
+func nodeInfoAnswer(req *http.Request, software, otherwise string) string {
+	const schema = "http://nodeinfo.diaspora.software/ns/schema/2.0"
+	var body string
+	switch req.URL.Path {
+	case "/.well-known/nodeinfo":
+		body = fmt.Sprintf(`{"links":[{"rel":%q,"href":"http://%s/nodeinfo/2.0"}]}`, schema, req.Host)
+	case "/nodeinfo/2.0":
+		body = fmt.Sprintf(`{"version":"2.0","software":{"name":%q,"version":"1.0.0"},"protocols":["activitypub"],"usage":{"users":{"total":10}},"openRegistrations":false}`, software)
+	default:
+		return otherwise
+	}
+	return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 }
 
 // wait blocks until count POSTs have arrived or timeout passes.
