@@ -22,13 +22,16 @@ type PeerInbox struct {
 // shared inbox on another host than some of its actors) is listed once,
 // with no software: it then gets every form of an Announce.
 func (s *Store) MemberPeerInboxes(ctx context.Context, communityID int64) ([]PeerInbox, error) {
-	var rows []PeerInbox
-	err := s.conn(ctx).Table("members").
-		Select("DISTINCT CASE WHEN actors.shared_inbox_url <> '' THEN actors.shared_inbox_url ELSE actors.inbox_url END AS url, "+
-			"COALESCE(peer_software.name, '') AS software").
+	// The distinct inboxes and hosts first, then their software: one
+	// lookup per host instead of one per member.
+	members := s.conn(ctx).Table("members").
+		Select("DISTINCT CASE WHEN actors.shared_inbox_url <> '' THEN actors.shared_inbox_url ELSE actors.inbox_url END AS url, actors.host AS host").
 		Joins("JOIN actors ON actors.id = members.actor_id").
-		Joins("LEFT JOIN peer_software ON peer_software.host = actors.host").
-		Where("members.community_id = ? AND members.state = ? AND actors.local = ? AND actors.gone_at IS NULL", communityID, models.MemberAccepted, false).
+		Where("members.community_id = ? AND members.state = ? AND actors.local = ? AND actors.gone_at IS NULL", communityID, models.MemberAccepted, false)
+	var rows []PeerInbox
+	err := s.conn(ctx).Table("(?) AS m", members).
+		Select("m.url AS url, COALESCE(peer_software.name, '') AS software").
+		Joins("LEFT JOIN peer_software ON peer_software.host = m.host").
 		Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, fmt.Sprintf("member inboxes and software of community %d", communityID))

@@ -118,3 +118,23 @@ func TestPeersToProbeAndMemberPeerInboxes(t *testing.T) {
 		t.Fatalf("member inboxes = %+v, want %+v", in, want)
 	}
 }
+
+// Hosts never asked come before hosts due again, whatever their names.
+func TestPeersToProbeNeverAskedFirst(t *testing.T) {
+	ctx := context.Background()
+	s, _ := peerFixture(t)
+	now := time.Now().UTC()
+	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "lemmy.test", Name: "lemmy", CheckedAt: now.Add(-8 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := s.PeersToProbe(ctx, now.Add(-7*24*time.Hour), now.Add(-24*time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || ps[0].Host != "mastodon.test" || ps[1].Host != "lemmy.test" {
+		t.Fatalf("peers to probe = %+v, want mastodon.test (never asked) before lemmy.test (due again)", ps)
+	}
+	if ps, err := s.PeersToProbe(ctx, now.Add(-7*24*time.Hour), now.Add(-24*time.Hour), 1); err != nil || len(ps) != 1 || ps[0].Host != "mastodon.test" {
+		t.Fatalf("the first peer to probe = %+v, %v; want mastodon.test", ps, err)
+	}
+}

@@ -54,6 +54,9 @@ const (
 	TypeDeliveryReconcile = "delivery:reconcile"
 	// TypeInboxProcess processes one received activity.
 	TypeInboxProcess = "inbox:process"
+	// TypePeersProbe asks the hosts of community members what software
+	// they run (NodeInfo), for the Announces each is sent.
+	TypePeersProbe = "peers:probe"
 )
 
 // DeliveryFanout is the payload of TypeDeliveryFanout: one activity, or
@@ -74,6 +77,10 @@ type DeliveryRetry struct {
 // DeliveryReconcile is the payload of TypeDeliveryReconcile; it carries
 // nothing because the database says what is due.
 type DeliveryReconcile struct{}
+
+// PeersProbe is the payload of TypePeersProbe; the database says which
+// hosts are due.
+type PeersProbe struct{}
 
 // InboxProcess is the payload of TypeInboxProcess: one received item, or
 // the several one insert stored, to be processed in order.

@@ -3,6 +3,8 @@ package workers
 import (
 	"context"
 	"time"
+
+	"github.com/hibiken/asynq"
 )
 
 // PeerProber learns what software the hosts of community members run
@@ -13,31 +15,40 @@ type PeerProber interface {
 	ProbePeers(ctx context.Context, limit, parallel int) (int, error)
 }
 
-// Bounds of one run's probing, which rides on the reconciler's run: a
-// minute's worth of new member hosts is learned within the next minute,
-// and a run never holds the reconciler for long, however slow the hosts.
+// Bounds of one probing run, queued by the reconciler's run: a minute's
+// worth of new member hosts is learned within the next minute. Each probe
+// has a deadline of its own (resolve.DefaultProbeTimeout), so a run takes
+// at most limit ÷ parallel of them, 40 s, however slow the hosts.
 const (
 	probePeersPerRun   = 64
 	probePeersParallel = 16
-	probePeersBudget   = 30 * time.Second
+	probePeersTimeout  = 2 * time.Minute
 )
 
-// probePeers asks the hosts of new (or long unasked) members what
-// software they run. Until a host is known it gets every form of an
-// Announce, so a failed or skipped run costs requests, never posts: it is
-// logged and left to the next run.
-func (w *Workers) probePeers(ctx context.Context) {
-	if w.peers == nil {
+// queueProbePeers queues this reconciler slot's probing run. Until a host
+// is known it gets every form of an Announce, so a run that is not queued
+// (Redis down) costs requests, never posts: it is logged and the next
+// slot queues one.
+func (w *Workers) queueProbePeers(ctx context.Context) {
+	if w.peers == nil || w.queue == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, probePeersBudget)
-	defer cancel()
+	if err := w.queue.enqueueProbePeers(ctx, w.now().Truncate(w.reconcileEvery), w.reconcileEvery); err != nil {
+		w.log.Warn("queue the peer prober; the next run will", "err", err)
+	}
+}
+
+// handleProbePeers asks the hosts of new (or long unasked) members what
+// software they run. A failure is logged and left to the next run: the
+// task is never retried.
+func (w *Workers) handleProbePeers(ctx context.Context, _ *asynq.Task) error {
 	n, err := w.peers.ProbePeers(ctx, probePeersPerRun, probePeersParallel)
 	if err != nil {
 		w.log.Warn("learn peers' software; will try again", "err", err)
-		return
+		return nil
 	}
 	if n > 0 {
 		w.log.Debug("asked peers what software they run", "hosts", n)
 	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -14,42 +13,58 @@ import (
 
 // fakeProber records how it was called and fails when told to.
 type fakeProber struct {
-	calls    int
-	limit    int
-	deadline time.Duration
-	err      error
+	calls, limit, parallel int
+	err                    error
 }
 
-func (p *fakeProber) ProbePeers(ctx context.Context, limit, _ int) (int, error) {
+func (p *fakeProber) ProbePeers(_ context.Context, limit, parallel int) (int, error) {
 	p.calls++
-	p.limit = limit
-	if d, ok := ctx.Deadline(); ok {
-		p.deadline = time.Until(d)
-	}
+	p.limit, p.parallel = limit, parallel
 	return limit, p.err
 }
 
-// The reconciler's run asks peers what they run, within a budget of its
-// own, and a failure to do so does not fail the run.
-func TestReconcilerProbesPeersWithinABudget(t *testing.T) {
+// The reconciler's run queues one probing run per slot on the bulk queue
+// (it waits on remote servers and must not hold a worker direct
+// deliveries need); the probing run asks a bounded number of hosts, and a
+// failure is not retried.
+func TestReconcilerQueuesOneProbingRunOnTheBulkQueue(t *testing.T) {
 	q := newQueueRig(t)
 	ctx := context.Background()
 	p := &fakeProber{}
 	w := workers.New(workers.Deps{Service: q.svc, Queue: q.queue, Poster: nopPoster{}, Peers: p})
-	run := func() error {
-		return w.Mux().ProcessTask(ctx, asynq.NewTask(tasks.TypeDeliveryReconcile, nil))
+	for range 2 {
+		if err := w.Mux().ProcessTask(ctx, asynq.NewTask(tasks.TypeDeliveryReconcile, nil)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := run(); err != nil {
+	if p.calls != 0 {
+		t.Fatalf("the reconciler probed %d times itself", p.calls)
+	}
+	tis, err := q.insp.ListPendingTasks(q.prefix + tasks.QueueBulk)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if p.calls != 1 || p.limit <= 0 || p.deadline <= 0 || p.deadline > 30*time.Second {
-		t.Fatalf("prober called %d times, limit %d, deadline in %s; want once, a limit, a deadline within 30 s", p.calls, p.limit, p.deadline)
+	probes := 0
+	for _, ti := range tis {
+		if ti.Type == tasks.TypePeersProbe {
+			probes++
+			if ti.MaxRetry != 0 {
+				t.Errorf("probing run retried %d times", ti.MaxRetry)
+			}
+		}
+	}
+	if probes != 1 {
+		t.Fatalf("%d probing runs queued on the bulk queue by two reconciler runs in one slot, want 1", probes)
+	}
+
+	if err := w.Mux().ProcessTask(ctx, asynq.NewTask(tasks.TypePeersProbe, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if p.calls != 1 || p.limit <= 0 || p.parallel <= 0 || p.parallel > p.limit {
+		t.Fatalf("prober called %d times, limit %d, parallel %d", p.calls, p.limit, p.parallel)
 	}
 	p.err = errors.New("database down")
-	if err := run(); err != nil {
-		t.Fatalf("a failed probe failed the reconciler: %v", err)
-	}
-	if p.calls != 2 {
-		t.Fatalf("prober called %d times after two runs", p.calls)
+	if err := w.Mux().ProcessTask(ctx, asynq.NewTask(tasks.TypePeersProbe, nil)); err != nil {
+		t.Fatalf("a failed probing run failed its task: %v", err)
 	}
 }

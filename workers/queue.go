@@ -130,6 +130,15 @@ func (q *Queue) enqueueReconcile(ctx context.Context, slot time.Time, every time
 		asynq.MaxRetry(0), asynq.Retention(every), asynq.Timeout(max(every, time.Minute)))
 }
 
+// enqueueProbePeers queues a run of the peer prober for the reconciler's
+// slot, on the bulk queue: it waits on remote servers, and must not hold
+// a worker that direct deliveries need. One per slot in the cluster.
+func (q *Queue) enqueueProbePeers(ctx context.Context, slot time.Time, every time.Duration) error {
+	return q.enqueue(ctx, tasks.TypePeersProbe, tasks.PeersProbe{},
+		asynq.Queue(q.prefix+tasks.QueueBulk), asynq.TaskID(fmt.Sprintf("probe-peers:%d", slot.UnixMilli())),
+		asynq.MaxRetry(0), asynq.Retention(every), asynq.Timeout(probePeersTimeout))
+}
+
 // queueFor picks the queue of a delivery's priority.
 func (q *Queue) queueFor(priority int) string {
 	if priority >= service.PriorityDirect {

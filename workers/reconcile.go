@@ -89,6 +89,6 @@ func (w *Workers) handleReconcile(ctx context.Context, _ *asynq.Task) error {
 	if len(ds) > 0 {
 		w.log.Info("reconciler re-enqueued overdue deliveries", "deliveries", len(ds), "activities", len(order))
 	}
-	w.probePeers(ctx)
+	w.queueProbePeers(ctx)
 	return nil
 }

@@ -117,5 +117,8 @@ func (w *Workers) Mux() *asynq.ServeMux {
 	if w.inbox != nil {
 		mux.HandleFunc(tasks.TypeInboxProcess, w.handleInbox)
 	}
+	if w.peers != nil {
+		mux.HandleFunc(tasks.TypePeersProbe, w.handleProbePeers)
+	}
 	return mux
 }

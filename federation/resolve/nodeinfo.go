@@ -63,10 +63,11 @@ func (r *Resolver) Software(ctx context.Context, base string) (name, version str
 
 // ProbePeers asks up to limit hosts of community members whose software
 // is due (service.PeersToProbe) what they run, parallel at a time, and
-// records each answer; a host without a usable answer is recorded as
-// unknown, so it is not asked again at once. A probe cut short by ctx is
-// not recorded. It returns how many hosts it asked and the first error
-// storing an answer.
+// records each answer. A host without a usable answer within ProbeTimeout
+// (no NodeInfo, down, or too slow) is recorded as unknown, so it goes to
+// the back of the line instead of taking a slot of every later run; only
+// a probe cut short by ctx itself (shutdown) is not recorded. It returns
+// how many hosts it asked and the first error storing an answer.
 func (r *Resolver) ProbePeers(ctx context.Context, limit, parallel int) (int, error) {
 	peers, err := r.svc.PeersToProbe(ctx, limit)
 	if err != nil {
@@ -83,12 +84,19 @@ func (r *Resolver) ProbePeers(ctx context.Context, limit, parallel int) (int, er
 		if u, err := url.Parse(p.ActorIRI); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 			scheme = u.Scheme
 		}
-		slots <- struct{}{}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return len(peers), firstErr
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			name, version, err := r.Software(ctx, scheme+"://"+p.Host)
+			pctx, cancel := context.WithTimeout(ctx, r.probeTimeout)
+			name, version, err := r.Software(pctx, scheme+"://"+p.Host)
+			cancel()
 			if err != nil {
 				if ctx.Err() != nil {
 					return

@@ -1,10 +1,12 @@
 package resolve_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/practica-social/practica/federation/resolve"
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
 )
@@ -86,5 +88,52 @@ func TestProbePeersRecordsWhatEachHostRuns(t *testing.T) {
 	}
 	if got := masto.hitCount("/nodeinfo/2.0"); got != 1 {
 		t.Errorf("masto.test's NodeInfo fetched %d times, want 1", got)
+	}
+}
+
+// Hosts that accept a NodeInfo request and never answer are recorded as
+// unknown when their probe's own deadline passes, so they neither keep
+// the hosts after them from being learned nor come first again next run.
+func TestProbePeersDoesNotWaitOnHungHosts(t *testing.T) {
+	rg := newRig(t)
+	ctx := rg.ctx
+	hang := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	for _, h := range []string{"a-hung.test", "b-hung.test"} { // sorted before masto.test
+		newRemote(t, rg.n, h).handle("/.well-known/nodeinfo", hang)
+	}
+	masto := newRemote(t, rg.n, "masto.test")
+	masto.serveNodeInfo("mastodon", "4.3.2", "2.0")
+
+	owner, err := rg.inst.Service.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "o@example.org", Password: "long enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := rg.inst.Service.CreateCommunity(ctx, service.NewCommunity{Handle: "pub", Name: "pub", OwnerID: owner.Actor.ID,
+		Visibility: models.VisibilityPublic, JoinPolicy: models.JoinOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []string{"a-hung.test", "b-hung.test", "masto.test"} {
+		iri := "http://" + host + "/u/m"
+		a := &models.Actor{IRI: iri, Type: models.ActorPerson, Username: "m", Host: host, InboxURL: iri + "/inbox", Published: time.Now()}
+		if err := rg.inst.Store.UpsertRemoteActor(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rg.inst.Service.ReceiveFollow(ctx, c, a, iri+"#f"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := resolve.New(resolve.Deps{Service: rg.inst.Service, Client: rg.client, Scheme: "http", ProbeTimeout: 300 * time.Millisecond})
+	// One at a time, within a run shorter than the transport's timeout.
+	run, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if n, err := r.ProbePeers(run, 10, 1); err != nil || n != 3 {
+		t.Fatalf("probed %d hosts, %v; want 3", n, err)
+	}
+	for host, want := range map[string]string{"a-hung.test": "", "b-hung.test": "", "masto.test": "mastodon"} {
+		p, err := rg.inst.Store.GetPeerSoftware(ctx, host)
+		if err != nil || p.Name != want {
+			t.Errorf("%s: %+v, %v; want software %q recorded", host, p, err, want)
+		}
 	}
 }

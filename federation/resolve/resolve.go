@@ -36,6 +36,8 @@ const (
 	DefaultKeyCacheSize = 10000
 	DefaultKeyCacheTTL  = time.Hour
 	DefaultFailureTTL   = time.Minute
+	// DefaultProbeTimeout bounds one host's NodeInfo probe, both GETs.
+	DefaultProbeTimeout = 10 * time.Second
 )
 
 // maxIRIBytes is the longest id we look up: the size of the IRI columns.
@@ -83,6 +85,9 @@ type Deps struct {
 	// naming one unknown key, or an origin that is down, does not turn every
 	// request into a fetch. Default 1 min.
 	FailureTTL time.Duration
+	// ProbeTimeout bounds one host's NodeInfo probe (ProbePeers).
+	// Default 10 s.
+	ProbeTimeout time.Duration
 }
 
 // Resolver finds remote actors, keys and objects. It is safe for
@@ -95,7 +100,7 @@ type Resolver struct {
 	log     *slog.Logger
 	ownHost string
 
-	actorTTL, keyTTL, failureTTL time.Duration
+	actorTTL, keyTTL, failureTTL, probeTimeout time.Duration
 
 	keys     *lru[cachedKey]
 	failures *lru[error]
@@ -109,7 +114,7 @@ type Resolver struct {
 func New(d Deps) *Resolver {
 	r := &Resolver{
 		svc: d.Service, client: d.Client, scheme: d.Scheme, now: d.Now, log: d.Log,
-		actorTTL: d.ActorTTL, keyTTL: d.KeyCacheTTL, failureTTL: d.FailureTTL,
+		actorTTL: d.ActorTTL, keyTTL: d.KeyCacheTTL, failureTTL: d.FailureTTL, probeTimeout: d.ProbeTimeout,
 	}
 	if r.scheme != "http" {
 		r.scheme = "https"
@@ -128,6 +133,9 @@ func New(d Deps) *Resolver {
 	}
 	if r.failureTTL <= 0 {
 		r.failureTTL = DefaultFailureTTL
+	}
+	if r.probeTimeout <= 0 {
+		r.probeTimeout = DefaultProbeTimeout
 	}
 	size := d.KeyCacheSize
 	if size <= 0 {

@@ -155,11 +155,12 @@ func webfingerDoc(subject string, hrefs ...string) map[string]any {
 // rig is a running instance org-a.test, a network to add fakes to, and a
 // Resolver of org-a's with a settable clock.
 type rig struct {
-	n     *testrig.Network
-	inst  *testrig.Instance
-	clock *clock
-	r     *resolve.Resolver
-	ctx   context.Context
+	n      *testrig.Network
+	inst   *testrig.Instance
+	clock  *clock
+	client *transport.Client
+	r      *resolve.Resolver
+	ctx    context.Context
 }
 
 func newRig(t *testing.T) *rig {
@@ -177,7 +178,7 @@ func newRig(t *testing.T) *rig {
 	})
 	t.Cleanup(client.CloseIdleConnections)
 	r := resolve.New(resolve.Deps{Service: inst.Service, Client: client, Scheme: "http", Now: clk.Now})
-	return &rig{n: n, inst: inst, clock: clk, r: r, ctx: context.Background()}
+	return &rig{n: n, inst: inst, clock: clk, client: client, r: r, ctx: context.Background()}
 }
 
 // kindOf is service.KindOf, short.
