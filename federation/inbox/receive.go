@@ -73,7 +73,12 @@ type Receiver struct {
 	log     *slog.Logger
 	maxBody int64
 	ownHost string
-	limits  *hostLimiter
+	// limits is each host's budget, spent before anything is verified:
+	// by whoever names the host's keys. verified is a second budget,
+	// spent only by requests that verify against a key in memory once
+	// the first is gone, so that a flood naming a host's keys cannot
+	// lock that host's own deliveries out.
+	limits, verified *hostLimiter
 	// refreshed remembers when keys were last refreshed after a mismatch.
 	refreshed *refreshMemo
 }
@@ -101,6 +106,7 @@ func NewReceiver(d ReceiverDeps) *Receiver {
 		hosts = DefaultMaxTrackedHosts
 	}
 	rc.limits = newHostLimiter(rate, float64(burst), hosts)
+	rc.verified = newHostLimiter(rate, float64(burst), hosts)
 	rc.refreshed = &refreshMemo{at: map[string]time.Time{}, max: hosts}
 	rc.ownHost = d.Service.URLs().Host()
 	return rc
@@ -125,10 +131,17 @@ func (rc *Receiver) Receive(c echo.Context) error {
 	}
 	// Limit by the host the request claims to come from, before any body
 	// is read or key fetched: a flood, also one forcing key fetches, costs
-	// that host's budget only.
-	if wait, ok := rc.limits.take(keyHost, now); !ok {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return &service.Error{Kind: service.KindRateLimited, Message: "too many requests from " + keyHost + "; slow down"}
+	// that host's budget only. Anyone can name a host's keys, so over
+	// budget a request still passes if it verifies against a key already
+	// in memory (no fetch) and the host's second, verified budget allows.
+	wait, inBudget := rc.limits.take(keyHost, now)
+	var cached *resolve.Key
+	if !inBudget {
+		k, ok := rc.res.CachedKey(sig.KeyID)
+		if !ok {
+			return tooMany(c, keyHost, wait)
+		}
+		cached = k
 	}
 	if err := rc.checkInboxOwner(c); err != nil {
 		return err
@@ -140,12 +153,23 @@ func (rc *Receiver) Receive(c echo.Context) error {
 	// A key already in memory is checked before the body is parsed, so a
 	// flood of forged requests costs a verification each and little more.
 	// A mismatch is refused at once if the key was refreshed a moment ago;
-	// otherwise the full check below may refresh it.
+	// otherwise the full check below may refresh it. Over budget, a
+	// mismatch is refused as too many, and nothing is fetched.
 	var key *resolve.Key
-	if k, ok := rc.res.CachedKey(sig.KeyID); ok {
-		switch err := sig.Verify(req, body, k.Public, now); {
+	if inBudget {
+		cached, _ = rc.res.CachedKey(sig.KeyID)
+	}
+	if cached != nil {
+		switch err := sig.Verify(req, body, cached.Public, now); {
+		case err == nil && !inBudget:
+			if w, ok := rc.verified.take(keyHost, now); !ok {
+				return tooMany(c, keyHost, max(wait, w))
+			}
+			key = cached
 		case err == nil:
-			key = k
+			key = cached
+		case !inBudget:
+			return tooMany(c, keyHost, wait)
 		case !isMismatch(err) || !rc.refreshed.due(sig.KeyID, now):
 			return signatureRefused(c, err)
 		}
@@ -205,6 +229,12 @@ func (rc *Receiver) Receive(c echo.Context) error {
 		}
 	}
 	return c.NoContent(http.StatusAccepted)
+}
+
+// tooMany answers 429 with the time until host's budget allows again.
+func tooMany(c echo.Context, host string, wait time.Duration) error {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	return &service.Error{Kind: service.KindRateLimited, Message: "too many requests from " + host + "; slow down"}
 }
 
 // verify finds the signing key and checks the signature, Digest and Date.

@@ -797,3 +797,54 @@ func newRcvSigner(t *testing.T, keyID string) *signing.Signer {
 	}
 	return signing.NewSigner(keyID, key)
 }
+
+// Anyone can name a host's keys, so a forged flood naming org-b.test's
+// keys spends org-b.test's budget; its real deliveries, verified against
+// the key in memory, still pass on a second budget of their own, which a
+// flood of real deliveries spends in turn (checklist row 20).
+func TestForgedFloodDoesNotLockOutTheHostItNames(t *testing.T) {
+	g := newRcvRig(t)
+	now := time.Now()
+	rc := inbox.NewReceiver(inbox.ReceiverDeps{
+		Service: g.a.Service, Resolver: g.a.Resolver, Now: func() time.Time { return now },
+		HostRate: 1, HostBurst: 2,
+	})
+	e := echo.New()
+	post := func(body []byte, sign func(*http.Request)) (int, error) {
+		req := httptest.NewRequest(http.MethodPost, "http://org-a.test/inbox", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/activity+json")
+		sign(req)
+		rec := httptest.NewRecorder()
+		err := rc.Receive(e.NewContext(req, rec))
+		return rec.Code, err
+	}
+	real := func() (int, error) {
+		_, body := g.activity("Follow", rcvAlice)
+		return post(body, signedBy(g.alice, body, now))
+	}
+	forged := func() (int, error) {
+		return post([]byte("x"), func(r *http.Request) {
+			r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
+			r.Header.Set("Digest", sha256Digest([]byte("x")))
+			r.Header.Set("Signature", `keyId="`+g.alice.KeyID()+`",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="AAAA"`)
+		})
+	}
+	limited := func(err error) bool { return service.KindOf(err) == service.KindRateLimited }
+	if code, err := real(); err != nil || code != http.StatusAccepted {
+		t.Fatalf("first delivery: %d, %v", code, err)
+	}
+	if _, err := forged(); err == nil || limited(err) {
+		t.Fatalf("forged request within the budget: %v, want refused for its signature", err)
+	}
+	if _, err := forged(); !limited(err) {
+		t.Fatalf("forged request over the budget: %v, want 429", err)
+	}
+	for i := range 2 {
+		if code, err := real(); err != nil || code != http.StatusAccepted {
+			t.Fatalf("real delivery %d during the forged flood: %d, %v; want 202", i, code, err)
+		}
+	}
+	if _, err := real(); !limited(err) {
+		t.Fatalf("real deliveries over both budgets: %v, want 429", err)
+	}
+}
