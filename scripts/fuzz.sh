@@ -16,7 +16,9 @@ grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r f; do
   for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
     for try in 1 2; do
       echo "-- $pkg $target ($fuzztime)"
+      began=$SECONDS
       if go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg" 2>&1 | tee "$out"; then
+        echo "-- $target took $((SECONDS - began)) s, building included"
         break
       fi
       if [ "$try" = 2 ] || grep -q 'Failing input written' "$out" || ! grep -q 'context deadline exceeded' "$out"; then
