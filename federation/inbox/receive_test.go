@@ -802,7 +802,7 @@ func newRcvSigner(t *testing.T, keyID string) *signing.Signer {
 // keys spends org-b.test's budget; its real deliveries, verified against
 // the key in memory, still pass on a second budget of their own, which a
 // flood of real deliveries spends in turn (checklist row 20).
-func TestForgedFloodDoesNotLockOutTheHostItNames(t *testing.T) {
+func TestChecklist20ForgedFloodDoesNotLockOutTheHostItNames(t *testing.T) {
 	g := newRcvRig(t)
 	now := time.Now()
 	rc := inbox.NewReceiver(inbox.ReceiverDeps{
