@@ -133,18 +133,22 @@ func (rc *Receiver) Receive(c echo.Context) error {
 	// is read or key fetched: a flood, also one forcing key fetches, costs
 	// that host's budget only. Anyone can name a host's keys, so over
 	// budget a request still passes if it verifies against a key already
-	// in memory (no fetch) and the host's second, verified budget allows.
+	// in memory (no fetch) and the host's verified budget, which every
+	// verified request of the host spends, has a token: a forged flood
+	// cannot lock the host's own deliveries out, and the host itself
+	// still gets no more than its rate.
 	wait, inBudget := rc.limits.take(keyHost, now)
 	var cached *resolve.Key
-	if !inBudget {
+	if inBudget {
+		if err := rc.checkInboxOwner(c); err != nil {
+			return err
+		}
+	} else {
 		k, ok := rc.res.CachedKey(sig.KeyID)
-		if !ok {
+		if !ok || !rc.verified.has(keyHost, now) {
 			return tooMany(c, keyHost, wait)
 		}
 		cached = k
-	}
-	if err := rc.checkInboxOwner(c); err != nil {
-		return err
 	}
 	body, err := rc.readBody(req)
 	if err != nil {
@@ -162,8 +166,8 @@ func (rc *Receiver) Receive(c echo.Context) error {
 	if cached != nil {
 		switch err := sig.Verify(req, body, cached.Public, now); {
 		case err == nil && !inBudget:
-			if w, ok := rc.verified.take(keyHost, now); !ok {
-				return tooMany(c, keyHost, max(wait, w))
+			if err := rc.checkInboxOwner(c); err != nil {
+				return err
 			}
 			key = cached
 		case err == nil:
@@ -211,11 +215,19 @@ func (rc *Receiver) Receive(c echo.Context) error {
 			return err
 		}
 	}
+
 	if key.Owner.IRI != act.Actor {
 		return signatureRefused(c, errors.New("the signing key does not belong to the activity's actor"))
 	}
 	if key.Owner.GoneAt != nil && !selfDelete {
 		return signatureRefused(c, errors.New("the actor is gone"))
+	}
+	// Every request that passed every check spends the host's verified
+	// budget (when a token is left), so that over the first budget the
+	// host gets only what its own traffic left of its rate; over it, a
+	// request needs a token.
+	if w, ok := rc.verified.take(keyHost, now); !ok && !inBudget {
+		return tooMany(c, keyHost, max(wait, w))
 	}
 	_, _, err = rc.svc.ReceiveActivity(ctx, models.InboxItem{
 		ActivityIRI: act.ID, ActorIRI: act.Actor, KeyID: sig.KeyID, Type: act.Type, Body: string(body),
@@ -411,6 +423,18 @@ func (l *hostLimiter) take(host string, now time.Time) (time.Duration, bool) {
 		return 0, true
 	}
 	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second)), false
+}
+
+// has reports whether host's bucket holds a token now, without spending
+// it.
+func (l *hostLimiter) has(host string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[host]
+	if b == nil {
+		return true // a new bucket starts full
+	}
+	return min(l.burst, b.tokens+max(0, now.Sub(b.last).Seconds())*l.rate) >= 1
 }
 
 // dueAlive reports whether host should be reported alive now, at most
