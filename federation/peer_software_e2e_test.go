@@ -51,6 +51,13 @@ func newFakeMastodon(t *testing.T, n *testrig.Network, host string) *fakeMastodo
 	return f
 }
 
+// received returns every activity received so far.
+func (f *fakeMastodon) received() []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]map[string]any(nil), f.got...)
+}
+
 // announces returns the Announces received so far.
 func (f *fakeMastodon) announces() []map[string]any {
 	f.mu.Lock()
@@ -147,5 +154,25 @@ func TestAnnouncesFollowWhatPeersRun(t *testing.T) {
 	}
 	if got := deliveredTo(out[0].IRI); len(got) != 1 || got[0] != "org-b.test" {
 		t.Errorf("the Announce of the Create went to %v, want org-b.test only", got)
+	}
+
+	// Alice deletes the thread: B removes it; Mastodon, which would drop
+	// the Announce of the Delete, gets the Undo of the boost.
+	if err := a.Service.DeletePost(ctx, alice.ID, post.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B removes alice's thread", func() bool { return !hasTitle(t, b, gardenOnB, "Seed swap Saturday") })
+	eventually(t, "Mastodon gets the Undo of the boost", func() bool {
+		for _, m := range masto.received() {
+			if obj, ok := m["object"].(map[string]any); ok && m["type"] == "Undo" && obj["id"] == boost["id"] {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range masto.received() {
+		if m["type"] == "Announce" && m["object"] != post.IRI {
+			t.Errorf("Mastodon got an Announce of an activity: %v", m)
+		}
 	}
 }

@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/store"
 )
 
 // redistribute is FEP-1b12: the community wraps an accepted activity,
@@ -75,5 +77,39 @@ func (s *Service) announcements(ctx context.Context, c *models.Community, inner 
 		})
 		inboxes = append(inboxes, targets.boost)
 	}
+	if inner.Type == "Delete" && inner.ObjectIRI != "" && len(targets.boost) > 0 {
+		undo, err := s.undoBoost(ctx, c, inner, to, cc)
+		if err != nil {
+			return nil, nil, err
+		}
+		if undo != nil {
+			acts = append(acts, undo)
+			inboxes = append(inboxes, targets.boost)
+		}
+	}
 	return acts, inboxes, nil
+}
+
+// undoBoost builds the Undo of the community's boost of the post that
+// del deletes, or returns nil when it was never boosted. Mastodon drops
+// an Announce of the Delete; the Undo takes the boost off its timelines.
+func (s *Service) undoBoost(ctx context.Context, c *models.Community, del *models.Activity, to, cc []string) (*models.Activity, error) {
+	boost, err := s.store.LatestActivityOf(ctx, c.ActorID, "Announce", del.ObjectIRI)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, storeErr(err, "boost")
+	}
+	id := s.urls.Activity(newID())
+	doc := activityDoc(id, "Undo", c.Actor.IRI, json.RawMessage(boost.JSON), to, cc)
+	doc["audience"] = c.Actor.IRI
+	body, err := marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &models.Activity{
+		IRI: id, Type: "Undo", ActorID: c.ActorID, ObjectIRI: boost.IRI, CommunityID: &c.ID,
+		Audience: del.Audience, Local: true, JSON: body,
+	}, nil
 }

@@ -11,7 +11,8 @@ import (
 
 // sentTo returns, for each activity handed to the dispatcher since the
 // last call, its kind ("create" for an Announce of an activity, "boost"
-// for an Announce of a post's id) and the hosts it is queued for.
+// for an Announce of a post's id, "undo" for an Undo) and the hosts it is
+// queued for.
 func (f *fixture) sentTo() map[string][]string {
 	f.t.Helper()
 	out := map[string][]string{}
@@ -21,7 +22,10 @@ func (f *fixture) sentTo() map[string][]string {
 			f.t.Fatal(err)
 		}
 		kind := "boost"
-		if strings.Contains(a.JSON, `"object":{`) {
+		switch {
+		case a.Type == "Undo":
+			kind = "undo"
+		case strings.Contains(a.JSON, `"object":{`):
 			kind = "create"
 		}
 		ds, err := f.store.ActivityDeliveries(f.ctx, id)
@@ -84,6 +88,29 @@ func TestAnnouncesFollowEachPeersSoftware(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("local reply", f.sentTo(), map[string][]string{"create": want["create"]})
+	reply, err := f.svc.CreatePost(f.ctx, service.NewPost{AuthorID: owner.ID, CommunityID: c.ID, Body: "another reply", InReplyToID: p.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.rec.take()
+
+	// Deleting the thread: the Announce of the Delete where it is
+	// processed, and the Undo of the boost where the boost went, so that
+	// Mastodon takes it off its timelines. A reply was never boosted.
+	if err := f.svc.DeletePost(f.ctx, owner.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := f.sentTo()
+	check("deleted thread", got, map[string][]string{"create": want["create"]})
+	if !slices.Equal(got["undo"], want["boost"]) {
+		t.Errorf("deleted thread: undo queued for %v, want %v", got["undo"], want["boost"])
+	}
+	if err := f.svc.DeletePost(f.ctx, owner.ID, reply.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.sentTo(); len(got["undo"]) != 0 || !slices.Equal(got["create"], want["create"]) {
+		t.Errorf("deleted reply: %v, want the Announce of the Delete to %v only", got, want["create"])
+	}
 
 	// A remote member's post handled alone, and two in a batch run
 	// (whose rows are written together at its end).

@@ -65,6 +65,17 @@ func (s *Store) GetActivityByIRI(ctx context.Context, iri string) (*models.Activ
 	return &a, nil
 }
 
+// LatestActivityOf returns an actor's newest activity of a type about an
+// object (the community's boost of a post, say).
+func (s *Store) LatestActivityOf(ctx context.Context, actorID int64, typ, objectIRI string) (*models.Activity, error) {
+	var a models.Activity
+	err := s.conn(ctx).Where("object_iri = ? AND actor_id = ? AND type = ?", objectIRI, actorID, typ).Order("id DESC").First(&a).Error
+	if err != nil {
+		return nil, translate(err, fmt.Sprintf("get %s of %s by actor %d", typ, objectIRI, actorID))
+	}
+	return &a, nil
+}
+
 // OutboxPage lists an actor's outbox activities newest first, before the
 // cursor (a row id; 0 for the newest), limited to the given audiences.
 func (s *Store) OutboxPage(ctx context.Context, actorID int64, audiences []models.Audience, before int64, limit int) ([]models.Activity, error) {
