@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/practica-social/practica/models"
+	"gorm.io/gorm"
 )
 
 // PutMember inserts a membership or, when the (community, actor) pair
@@ -76,10 +77,18 @@ func (s *Store) IsMember(ctx context.Context, communityID, actorID int64) (bool,
 // own inbox. Local members need no delivery.
 func (s *Store) MemberInboxes(ctx context.Context, communityID int64) ([]string, error) {
 	var inboxes []string
-	err := s.conn(ctx).Model(&models.Member{}).
-		Joins("JOIN actors ON actors.id = members.actor_id").
-		Where("members.community_id = ? AND members.state = ? AND actors.local = ? AND actors.gone_at IS NULL", communityID, models.MemberAccepted, false).
-		Distinct().
-		Pluck("CASE WHEN actors.shared_inbox_url <> '' THEN actors.shared_inbox_url ELSE actors.inbox_url END", &inboxes).Error
+	err := s.remoteMembers(ctx, communityID).Distinct().Pluck(memberInbox, &inboxes).Error
 	return inboxes, translate(err, fmt.Sprintf("member inboxes of community %d", communityID))
+}
+
+// memberInbox is the inbox a member's deliveries go to: its server's
+// shared inbox when it has one.
+const memberInbox = "CASE WHEN actors.shared_inbox_url <> '' THEN actors.shared_inbox_url ELSE actors.inbox_url END"
+
+// remoteMembers selects a community's accepted members on other servers
+// that are not gone, joined with their actors.
+func (s *Store) remoteMembers(ctx context.Context, communityID int64) *gorm.DB {
+	return s.conn(ctx).Table("members").
+		Joins("JOIN actors ON actors.id = members.actor_id").
+		Where("members.community_id = ? AND members.state = ? AND actors.local = ? AND actors.gone_at IS NULL", communityID, models.MemberAccepted, false)
 }

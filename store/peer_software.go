@@ -24,10 +24,7 @@ type PeerInbox struct {
 func (s *Store) MemberPeerInboxes(ctx context.Context, communityID int64) ([]PeerInbox, error) {
 	// The distinct inboxes and hosts first, then their software: one
 	// lookup per host instead of one per member.
-	members := s.conn(ctx).Table("members").
-		Select("DISTINCT CASE WHEN actors.shared_inbox_url <> '' THEN actors.shared_inbox_url ELSE actors.inbox_url END AS url, actors.host AS host").
-		Joins("JOIN actors ON actors.id = members.actor_id").
-		Where("members.community_id = ? AND members.state = ? AND actors.local = ? AND actors.gone_at IS NULL", communityID, models.MemberAccepted, false)
+	members := s.remoteMembers(ctx, communityID).Select("DISTINCT " + memberInbox + " AS url, actors.host AS host")
 	var rows []PeerInbox
 	err := s.conn(ctx).Table("(?) AS m", members).
 		Select("m.url AS url, COALESCE(peer_software.name, '') AS software").

@@ -414,9 +414,8 @@ func (l *hostLimiter) take(host string, now time.Time) (time.Duration, bool) {
 		b = &hostBucket{tokens: l.burst, last: now}
 		l.buckets[host] = b
 	}
-	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = min(l.burst, b.tokens+elapsed*l.rate)
-		b.last = now
+	if now.After(b.last) {
+		b.tokens, b.last = l.tokensAt(b, now), now
 	}
 	if b.tokens >= 1 {
 		b.tokens--
@@ -434,7 +433,12 @@ func (l *hostLimiter) has(host string, now time.Time) bool {
 	if b == nil {
 		return true // a new bucket starts full
 	}
-	return min(l.burst, b.tokens+max(0, now.Sub(b.last).Seconds())*l.rate) >= 1
+	return l.tokensAt(b, now) >= 1
+}
+
+// tokensAt is what b holds at now, refilled since it was last spent.
+func (l *hostLimiter) tokensAt(b *hostBucket, now time.Time) float64 {
+	return min(l.burst, b.tokens+max(0, now.Sub(b.last).Seconds())*l.rate)
 }
 
 // dueAlive reports whether host should be reported alive now, at most

@@ -659,14 +659,19 @@ func TestReceiveDatabaseDownAnswers503(t *testing.T) {
 	}
 }
 
+// slowReceiver is a receiver of org-a.test's that takes 1 request a
+// second per host, with a burst of 2, on the clock *now.
+func (g *rcvRig) slowReceiver(now *time.Time) (*inbox.Receiver, *echo.Echo) {
+	return inbox.NewReceiver(inbox.ReceiverDeps{
+		Service: g.a.Service, Resolver: g.a.Resolver, Now: func() time.Time { return *now },
+		HostRate: 1, HostBurst: 2,
+	}), echo.New()
+}
+
 func TestReceiverRateLimitPerHost(t *testing.T) {
 	g := newRcvRig(t)
 	now := time.Now()
-	rc := inbox.NewReceiver(inbox.ReceiverDeps{
-		Service: g.a.Service, Resolver: g.a.Resolver, Now: func() time.Time { return now },
-		HostRate: 1, HostBurst: 2,
-	})
-	e := echo.New()
+	rc, e := g.slowReceiver(&now)
 	try := func(keyHost string) (error, string) {
 		req := httptest.NewRequest(http.MethodPost, "http://org-a.test/inbox", strings.NewReader("x"))
 		req.Header.Set("Date", now.UTC().Format(http.TimeFormat))
@@ -806,11 +811,7 @@ func newRcvSigner(t *testing.T, keyID string) *signing.Signer {
 func TestChecklist20ForgedFloodDoesNotLockOutTheHostItNames(t *testing.T) {
 	g := newRcvRig(t)
 	now := time.Now()
-	rc := inbox.NewReceiver(inbox.ReceiverDeps{
-		Service: g.a.Service, Resolver: g.a.Resolver, Now: func() time.Time { return now },
-		HostRate: 1, HostBurst: 2,
-	})
-	e := echo.New()
+	rc, e := g.slowReceiver(&now)
 	post := func(body []byte, sign func(*http.Request)) (int, error) {
 		req := httptest.NewRequest(http.MethodPost, "http://org-a.test/inbox", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/activity+json")

@@ -33,6 +33,32 @@ func (r *remote) serveNodeInfo(name, version string, versions ...string) {
 	r.handle("/.well-known/nodeinfo", jsonHandler("application/json", map[string]any{"links": links}))
 }
 
+// membersOn makes one person on each host a member of a new open
+// community on org-a.test.
+func (rg *rig) membersOn(t *testing.T, hosts ...string) {
+	t.Helper()
+	ctx := rg.ctx
+	owner, err := rg.inst.Service.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "o@example.org", Password: "long enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := rg.inst.Service.CreateCommunity(ctx, service.NewCommunity{Handle: "pub", Name: "pub", OwnerID: owner.Actor.ID,
+		Visibility: models.VisibilityPublic, JoinPolicy: models.JoinOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range hosts {
+		iri := "http://" + host + "/u/m"
+		a := &models.Actor{IRI: iri, Type: models.ActorPerson, Username: "m", Host: host, InboxURL: iri + "/inbox", Published: time.Now()}
+		if err := rg.inst.Store.UpsertRemoteActor(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rg.inst.Service.ReceiveFollow(ctx, c, a, iri+"#f"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestProbePeersRecordsWhatEachHostRuns(t *testing.T) {
 	rg := newRig(t)
 	ctx := rg.ctx
@@ -45,25 +71,7 @@ func TestProbePeersRecordsWhatEachHostRuns(t *testing.T) {
 	odd.handle("/.well-known/nodeinfo", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("<html>hello</html>")) })
 	rg.n.Start(t, "org-b.test") // one of ours
 
-	owner, err := rg.inst.Service.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "o@example.org", Password: "long enough"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := rg.inst.Service.CreateCommunity(ctx, service.NewCommunity{Handle: "pub", Name: "pub", OwnerID: owner.Actor.ID,
-		Visibility: models.VisibilityPublic, JoinPolicy: models.JoinOpen})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, host := range []string{"masto.test", "lemmy.test", "quiet.test", "odd.test", "org-b.test"} {
-		iri := "http://" + host + "/u/m"
-		a := &models.Actor{IRI: iri, Type: models.ActorPerson, Username: "m", Host: host, InboxURL: iri + "/inbox", Published: time.Now()}
-		if err := rg.inst.Store.UpsertRemoteActor(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := rg.inst.Service.ReceiveFollow(ctx, c, a, iri+"#f"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rg.membersOn(t, "masto.test", "lemmy.test", "quiet.test", "odd.test", "org-b.test")
 
 	n, err := rg.r.ProbePeers(ctx, 100, 3)
 	if err != nil || n != 5 {
@@ -104,25 +112,7 @@ func TestProbePeersDoesNotWaitOnHungHosts(t *testing.T) {
 	masto := newRemote(t, rg.n, "masto.test")
 	masto.serveNodeInfo("mastodon", "4.3.2", "2.0")
 
-	owner, err := rg.inst.Service.CreateAccount(ctx, service.NewAccount{Username: "owner", Email: "o@example.org", Password: "long enough"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := rg.inst.Service.CreateCommunity(ctx, service.NewCommunity{Handle: "pub", Name: "pub", OwnerID: owner.Actor.ID,
-		Visibility: models.VisibilityPublic, JoinPolicy: models.JoinOpen})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, host := range []string{"a-hung.test", "b-hung.test", "masto.test"} {
-		iri := "http://" + host + "/u/m"
-		a := &models.Actor{IRI: iri, Type: models.ActorPerson, Username: "m", Host: host, InboxURL: iri + "/inbox", Published: time.Now()}
-		if err := rg.inst.Store.UpsertRemoteActor(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := rg.inst.Service.ReceiveFollow(ctx, c, a, iri+"#f"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	rg.membersOn(t, "a-hung.test", "b-hung.test", "masto.test")
 	r := resolve.New(resolve.Deps{Service: rg.inst.Service, Client: rg.client, Scheme: "http", ProbeTimeout: 300 * time.Millisecond})
 	// One at a time, within a run shorter than the transport's timeout.
 	run, cancel := context.WithTimeout(ctx, 3*time.Second)
