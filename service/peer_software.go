@@ -36,11 +36,20 @@ const (
 	reachActivityOnly
 )
 
-// Software names as NodeInfo gives them, by what they do with Announces.
-// Only software whose handling of both forms we know is listed; anything
-// else gets both.
+// Software names as NodeInfo gives them (lower-cased), by what they do
+// with Announces. Only software whose handling of both forms we know is
+// listed; anything else gets both. From reading each one's inbox code
+// (docs/FEDERATION.md has the sources): Misskey and its forks, Pleroma,
+// Akkoma and GoToSocial, like Mastodon, take an Announce's object for a
+// post and drop (or fail on, and retry) an Announce of a Create, so they
+// get the boost only. Friendica and NodeBB process both forms and show
+// the post once, so they get both, replies included.
 var (
-	boostOnlySoftware    = []string{"mastodon", "hometown"}
+	boostOnlySoftware = []string{
+		"mastodon", "hometown",
+		"misskey", "sharkey", "firefish", "calckey", "iceshrimp", "iceshrimp.net", "catodon", "cherrypick",
+		"pleroma", "akkoma", "gotosocial",
+	}
 	activityOnlySoftware = []string{"lemmy", "mbin", "kbin", "piefed", "practica"}
 )
 
@@ -80,11 +89,10 @@ func splitTargets(peers []store.PeerInbox) announceTargets {
 }
 
 // PeersToProbe lists up to limit hosts of community members whose
-// software is due to be asked (never asked, or asked longer ago than
-// PeerSoftwareRefresh, or PeerUnknownRetry without an answer).
+// software is due to be asked: never asked first, then those whose answer
+// is older than PeerSoftwareRefresh, or PeerUnknownRetry without one.
 func (s *Service) PeersToProbe(ctx context.Context, limit int) ([]store.PeerToProbe, error) {
-	now := s.now().UTC()
-	ps, err := s.store.PeersToProbe(ctx, now.Add(-PeerSoftwareRefresh), now.Add(-PeerUnknownRetry), limit)
+	ps, err := s.store.PeersToProbe(ctx, s.now(), limit)
 	return ps, storeErr(err, "peers to probe")
 }
 
@@ -92,9 +100,13 @@ func (s *Service) PeersToProbe(ctx context.Context, limit int) ([]store.PeerToPr
 // software.name and version); an empty name records that it said nothing
 // usable, so it is asked again after PeerUnknownRetry, not at once.
 func (s *Service) RecordPeerSoftware(ctx context.Context, host, name, version string) error {
+	now := s.now()
 	p := &models.PeerSoftware{
 		Host: strings.ToLower(host), Name: truncateRunes(strings.ToLower(strings.TrimSpace(name)), 64),
-		Version: truncateRunes(strings.TrimSpace(version), 64), CheckedAt: s.now(),
+		Version: truncateRunes(strings.TrimSpace(version), 64), CheckedAt: now, DueAt: now.Add(PeerSoftwareRefresh),
+	}
+	if p.Name == "" {
+		p.DueAt = now.Add(PeerUnknownRetry)
 	}
 	return storeErr(s.store.PutPeerSoftware(ctx, p), "peer software")
 }

@@ -41,14 +41,15 @@ func (f *fixture) sentTo() map[string][]string {
 }
 
 // Each member's host gets the Announces its software processes: Mastodon
-// the boost only, FEP-1b12 software the Announce of the activity only,
-// anything else (unknown, or software we do not list) both; replies, which
+// and Misskey the boost only, FEP-1b12 software the Announce of the
+// activity only, anything else (unknown, or software that processes both
+// like Friendica) both; replies, which
 // are never boosted, reach no Mastodon host at all.
 func TestAnnouncesFollowEachPeersSoftware(t *testing.T) {
 	f := newFixture(t)
 	owner := f.person("owner")
 	c := f.community("pub", owner, models.VisibilityPublic, models.JoinOpen)
-	hosts := []string{"masto.test", "lemmy.test", "misskey.test", "quiet.test"}
+	hosts := []string{"masto.test", "lemmy.test", "misskey.test", "friendica.test", "quiet.test"}
 	var bob *models.Actor
 	for _, h := range hosts {
 		who := f.remote(h, "m")
@@ -59,15 +60,15 @@ func TestAnnouncesFollowEachPeersSoftware(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for host, sw := range map[string]string{"masto.test": "Mastodon", "lemmy.test": "lemmy", "misskey.test": "misskey", "quiet.test": ""} {
+	for host, sw := range map[string]string{"masto.test": "Mastodon", "lemmy.test": "lemmy", "misskey.test": "Misskey", "friendica.test": "friendica", "quiet.test": ""} {
 		if err := f.svc.RecordPeerSoftware(f.ctx, host, sw, "1.0"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	f.rec.take()
 	want := map[string][]string{
-		"create": {"lemmy.test", "misskey.test", "quiet.test"},
-		"boost":  {"masto.test", "misskey.test", "quiet.test"},
+		"create": {"friendica.test", "lemmy.test", "quiet.test"},
+		"boost":  {"friendica.test", "masto.test", "misskey.test", "quiet.test"},
 	}
 	check := func(what string, got, want map[string][]string) {
 		t.Helper()

@@ -28,6 +28,15 @@ func (s *Store) CreateActors(ctx context.Context, as []models.Actor) error {
 // seeding. A clash fails the call with ErrConflict.
 func (s *Store) CreateMembers(ctx context.Context, ms []models.Member) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		return translate(s.conn(ctx).Omit("Actor").CreateInBatches(ms, bulkBatch).Error, "create members")
+		if err := s.conn(ctx).Omit("Actor").CreateInBatches(ms, bulkBatch).Error; err != nil {
+			return translate(err, "create members")
+		}
+		var accepted []int64
+		for _, m := range ms {
+			if m.State == models.MemberAccepted {
+				accepted = append(accepted, m.ActorID)
+			}
+		}
+		return s.notePeerHosts(ctx, accepted)
 	})
 }

@@ -17,13 +17,15 @@ func (s *Store) PutMember(ctx context.Context, m *models.Member) error {
 		case err == nil:
 			m.ID = existing.ID
 			m.CreatedAt = existing.CreatedAt
-			return translate(s.conn(ctx).Model(&models.Member{ID: existing.ID}).
+			err = translate(s.conn(ctx).Model(&models.Member{ID: existing.ID}).
 				Select("role", "state", "follow_iri", "updated_at").Updates(m).Error, "update member")
 		case isNotFound(err):
-			return translate(s.conn(ctx).Omit("Actor").Create(m).Error, "create member")
-		default:
+			err = translate(s.conn(ctx).Omit("Actor").Create(m).Error, "create member")
+		}
+		if err != nil || m.State != models.MemberAccepted {
 			return err
 		}
+		return s.notePeerHosts(ctx, []int64{m.ActorID})
 	})
 }
 

@@ -55,33 +55,56 @@ type PeerToProbe struct {
 	ActorIRI string
 }
 
-// PeersToProbe lists up to limit hosts of members of communities whose
-// software was never asked, was learned before knownBefore, or was asked
-// without a usable answer before unknownBefore; hosts never asked first.
-func (s *Store) PeersToProbe(ctx context.Context, knownBefore, unknownBefore time.Time, limit int) ([]PeerToProbe, error) {
+// PeersToProbe lists up to limit hosts due for asking at now: hosts never
+// asked first (their DueAt is the zero time), then the longest due. It
+// reads peer_software alone, by its due_at index: notePeerHosts keeps a
+// row for every host of an accepted member.
+func (s *Store) PeersToProbe(ctx context.Context, now time.Time, limit int) ([]PeerToProbe, error) {
 	var rows []PeerToProbe
-	err := s.conn(ctx).Table("members").
-		Select("actors.host AS host, MIN(actors.iri) AS actor_iri").
-		Joins("JOIN actors ON actors.id = members.actor_id").
-		Joins("LEFT JOIN peer_software ON peer_software.host = actors.host").
-		Where("members.state = ? AND actors.local = ? AND actors.gone_at IS NULL", models.MemberAccepted, false).
-		Where("peer_software.host IS NULL OR (peer_software.name <> '' AND peer_software.checked_at < ?) OR (peer_software.name = '' AND peer_software.checked_at < ?)",
-			knownBefore.UTC(), unknownBefore.UTC()).
-		Group("actors.host").
-		Order("MAX(CASE WHEN peer_software.host IS NULL THEN 0 ELSE 1 END), actors.host").
+	err := s.conn(ctx).Model(&models.PeerSoftware{}).
+		Select("host", "actor_iri").
+		Where("due_at <= ?", now.UTC()).
+		Order("due_at, host").
 		Limit(limit).
 		Scan(&rows).Error
 	return rows, translate(err, "peers to probe")
 }
 
+// notePeerHostsChunk bounds the actor ids of one statement, well under
+// both databases' limits on bound parameters.
+const notePeerHostsChunk = 1000
+
+// notePeerHosts makes sure every remote, present actor of actorIDs has its
+// host in peer_software, never asked if it was not there, so that the
+// prober finds it without reading memberships. A row that exists keeps its
+// answer and gains an actor if it had none.
+func (s *Store) notePeerHosts(ctx context.Context, actorIDs []int64) error {
+	for len(actorIDs) > 0 {
+		chunk := actorIDs[:min(len(actorIDs), notePeerHostsChunk)]
+		actorIDs = actorIDs[len(chunk):]
+		err := s.conn(ctx).Exec(`INSERT INTO peer_software (host, name, version, checked_at, due_at, actor_iri)
+SELECT host, '', '', ?, ?, MIN(iri) FROM actors
+WHERE id IN ? AND local = ? AND gone_at IS NULL
+GROUP BY host
+ON CONFLICT (host) DO UPDATE SET actor_iri = excluded.actor_iri WHERE peer_software.actor_iri = ''`,
+			time.Time{}, time.Time{}, chunk, false).Error
+		if err != nil {
+			return translate(err, "note hosts of members")
+		}
+	}
+	return nil
+}
+
 // PutPeerSoftware stores what a host said it runs (or that it said
-// nothing usable), replacing what was stored.
+// nothing usable) and when to ask again, replacing what was stored but the
+// actor to reach it by.
 func (s *Store) PutPeerSoftware(ctx context.Context, p *models.PeerSoftware) error {
 	p.Host = strings.ToLower(p.Host)
 	p.CheckedAt = p.CheckedAt.UTC()
+	p.DueAt = p.DueAt.UTC()
 	err := s.conn(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "host"}},
-		DoUpdates: clause.AssignmentColumns([]string{"name", "version", "checked_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"name", "version", "checked_at", "due_at"}),
 	}).Create(p).Error
 	return translate(err, "put software of "+p.Host)
 }

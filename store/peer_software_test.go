@@ -60,17 +60,10 @@ func TestPeersToProbeAndMemberPeerInboxes(t *testing.T) {
 	ctx := context.Background()
 	s, c := peerFixture(t)
 	now := time.Now().UTC()
-	hostsOf := func(ps []store.PeerToProbe) []string {
-		var hs []string
-		for _, p := range ps {
-			hs = append(hs, p.Host)
-		}
-		return hs
-	}
 
 	// Never asked: both hosts of accepted, present members, each once,
 	// with an actor of it to take the scheme from.
-	ps, err := s.PeersToProbe(ctx, now.Add(-7*24*time.Hour), now.Add(-24*time.Hour), 10)
+	ps, err := s.PeersToProbe(ctx, now, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,31 +74,36 @@ func TestPeersToProbeAndMemberPeerInboxes(t *testing.T) {
 		t.Fatalf("actor of lemmy.test = %q", ps[0].ActorIRI)
 	}
 
-	// Mastodon answered an hour ago; Lemmy said nothing usable two days
-	// ago: only Lemmy is due (unknown hosts are asked again after a day).
-	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "Mastodon.test", Name: "mastodon", Version: "4.3.0", CheckedAt: now.Add(-time.Hour)}); err != nil {
+	// Mastodon answered an hour ago and is due in a week; Lemmy said
+	// nothing usable two days ago and was due a day later: only Lemmy.
+	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "Mastodon.test", Name: "mastodon", Version: "4.3.0",
+		CheckedAt: now.Add(-time.Hour), DueAt: now.Add(7*24*time.Hour - time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "lemmy.test", CheckedAt: now.Add(-48 * time.Hour)}); err != nil {
+	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "lemmy.test", CheckedAt: now.Add(-48 * time.Hour), DueAt: now.Add(-24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	ps, err = s.PeersToProbe(ctx, now.Add(-7*24*time.Hour), now.Add(-24*time.Hour), 10)
+	ps, err = s.PeersToProbe(ctx, now, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := hostsOf(ps); !slices.Equal(got, []string{"lemmy.test"}) {
 		t.Fatalf("peers to probe = %v, want lemmy.test only", got)
 	}
-	// A later answer replaces the earlier one.
-	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "lemmy.test", Name: "lemmy", Version: "0.19.5", CheckedAt: now}); err != nil {
+	// A later answer replaces the earlier one and keeps the actor.
+	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "lemmy.test", Name: "lemmy", Version: "0.19.5", CheckedAt: now, DueAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := s.GetPeerSoftware(ctx, "LEMMY.test"); err != nil || p.Name != "lemmy" || p.Version != "0.19.5" {
+	p, err := s.GetPeerSoftware(ctx, "LEMMY.test")
+	if err != nil || p.Name != "lemmy" || p.Version != "0.19.5" || p.ActorIRI != "https://lemmy.test/u/p1" {
 		t.Fatalf("software of lemmy.test = %+v, %v", p, err)
 	}
-	ps, err = s.PeersToProbe(ctx, now.Add(-7*24*time.Hour), now.Add(-24*time.Hour), 10)
+	ps, err = s.PeersToProbe(ctx, now, 10)
 	if err != nil || len(ps) != 0 {
 		t.Fatalf("peers to probe = %v, %v; want none", ps, err)
+	}
+	if ps, err = s.PeersToProbe(ctx, now.Add(2*time.Hour), 10); err != nil || !slices.Equal(hostsOf(ps), []string{"lemmy.test"}) {
+		t.Fatalf("peers to probe in two hours = %v, %v; want lemmy.test", ps, err)
 	}
 
 	in, err := s.MemberPeerInboxes(ctx, c.ID)
@@ -119,22 +117,151 @@ func TestPeersToProbeAndMemberPeerInboxes(t *testing.T) {
 	}
 }
 
+// hostsOf lists the hosts of peers to probe, in order.
+func hostsOf(ps []store.PeerToProbe) []string {
+	var hs []string
+	for _, p := range ps {
+		hs = append(hs, p.Host)
+	}
+	return hs
+}
+
 // Hosts never asked come before hosts due again, whatever their names.
 func TestPeersToProbeNeverAskedFirst(t *testing.T) {
 	ctx := context.Background()
 	s, _ := peerFixture(t)
 	now := time.Now().UTC()
-	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "lemmy.test", Name: "lemmy", CheckedAt: now.Add(-8 * 24 * time.Hour)}); err != nil {
+	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "lemmy.test", Name: "lemmy", CheckedAt: now.Add(-8 * 24 * time.Hour), DueAt: now.Add(-24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	ps, err := s.PeersToProbe(ctx, now.Add(-7*24*time.Hour), now.Add(-24*time.Hour), 10)
+	ps, err := s.PeersToProbe(ctx, now, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ps) != 2 || ps[0].Host != "mastodon.test" || ps[1].Host != "lemmy.test" {
 		t.Fatalf("peers to probe = %+v, want mastodon.test (never asked) before lemmy.test (due again)", ps)
 	}
-	if ps, err := s.PeersToProbe(ctx, now.Add(-7*24*time.Hour), now.Add(-24*time.Hour), 1); err != nil || len(ps) != 1 || ps[0].Host != "mastodon.test" {
+	if ps, err := s.PeersToProbe(ctx, now, 1); err != nil || len(ps) != 1 || ps[0].Host != "mastodon.test" {
 		t.Fatalf("the first peer to probe = %+v, %v; want mastodon.test", ps, err)
+	}
+}
+
+// A membership accepted one at a time (PutMember) notes its host like the
+// bulk path does; a pending one, a local one and a gone one do not.
+func TestAcceptedMembersNoteTheirHosts(t *testing.T) {
+	ctx := context.Background()
+	s, c := peerFixture(t)
+	now := time.Now().UTC()
+	// misskey.test was asked before it had members (no actor known).
+	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "misskey.test", Name: "misskey", CheckedAt: now, DueAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	gone := now
+	var as []models.Actor
+	for i, host := range []string{"misskey.test", "akkoma.test", "gone2.test", "org-a.test"} {
+		iri := fmt.Sprintf("https://%s/users/q%d", host, i)
+		a := models.Actor{IRI: iri, Type: models.ActorPerson, Username: fmt.Sprintf("q%d", i), Host: host,
+			InboxURL: iri + "/inbox", Published: now, Local: host == "org-a.test"}
+		if host == "gone2.test" {
+			a.GoneAt = &gone
+		}
+		as = append(as, a)
+	}
+	if err := s.CreateActors(ctx, as); err != nil {
+		t.Fatal(err)
+	}
+	put := func(a models.Actor, state models.MemberState) {
+		t.Helper()
+		if err := s.PutMember(ctx, &models.Member{CommunityID: c.ID, ActorID: a.ID, Role: models.RoleMember, State: state}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(as[1], models.MemberPending)
+	for _, a := range []models.Actor{as[0], as[2], as[3]} {
+		put(a, models.MemberAccepted)
+	}
+	due := func() []string {
+		t.Helper()
+		ps, err := s.PeersToProbe(ctx, now, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hostsOf(ps)
+	}
+	if got := due(); !slices.Equal(got, []string{"lemmy.test", "mastodon.test"}) {
+		t.Fatalf("peers to probe = %v, want only the fixture's lemmy.test and mastodon.test", got)
+	}
+	p, err := s.GetPeerSoftware(ctx, "misskey.test")
+	if err != nil || p.Name != "misskey" || p.DueAt.Sub(now.Add(time.Hour)).Abs() > time.Millisecond || p.ActorIRI != as[0].IRI {
+		t.Fatalf("misskey.test = %+v, %v; want its answer kept and its actor noted", p, err)
+	}
+	// Accepting the pending member makes its host due.
+	put(as[1], models.MemberAccepted)
+	if got := due(); !slices.Equal(got, []string{"akkoma.test", "lemmy.test", "mastodon.test"}) {
+		t.Fatalf("peers to probe = %v, want akkoma.test too", got)
+	}
+}
+
+// Migration 7 gives every host of an accepted member a row, never asked,
+// and the rows there a due time from their answer.
+func TestMigration7NotesMemberHostsAndDueTimes(t *testing.T) {
+	ctx := context.Background()
+	s, raw := testrig.NewStoreAt(t, 6)
+	group := newActor("http://org-a.test/c/g", "g", models.ActorGroup, true)
+	if err := s.CreateActor(ctx, group); err != nil {
+		t.Fatal(err)
+	}
+	c := &models.Community{ActorID: group.ID, Local: true, Topics: []string{}}
+	if err := s.CreateCommunity(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	var as []models.Actor
+	for i, host := range []string{"new.test", "new.test", "known.test", "unknown.test", "pending.test"} {
+		iri := fmt.Sprintf("https://%s/u/m%d", host, i)
+		as = append(as, models.Actor{IRI: iri, Type: models.ActorPerson, Username: fmt.Sprintf("m%d", i), Host: host, InboxURL: iri + "/inbox", Published: now})
+	}
+	if err := s.CreateActors(ctx, as); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		state := models.MemberAccepted
+		if a.Host == "pending.test" {
+			state = models.MemberPending
+		}
+		err := raw.Exec("INSERT INTO members (community_id, actor_id, role, state, follow_iri, created_at, updated_at) VALUES (?, ?, ?, ?, '', ?, ?)",
+			c.ID, a.ID, models.RoleMember, state, now, now).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range []struct {
+		host, name string
+		checked    time.Time
+	}{{"known.test", "mastodon", now.Add(-time.Hour)}, {"unknown.test", "", now.Add(-time.Hour)}, {"former.test", "lemmy", now.Add(-8 * 24 * time.Hour)}} {
+		if err := raw.Exec("INSERT INTO peer_software (host, name, version, checked_at) VALUES (?, ?, '', ?)", r.host, r.name, r.checked).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := s.PeersToProbe(ctx, now, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// new.test never asked comes first; former.test (no member any more)
+	// was due a day ago; known.test and unknown.test are not due.
+	if got := hostsOf(ps); !slices.Equal(got, []string{"new.test", "former.test"}) {
+		t.Fatalf("peers to probe after migration 7 = %v, want new.test then former.test", got)
+	}
+	if ps[0].ActorIRI != "https://new.test/u/m0" {
+		t.Fatalf("actor of new.test = %q", ps[0].ActorIRI)
+	}
+	for host, due := range map[string]time.Time{"known.test": now.Add(-time.Hour + 7*24*time.Hour), "unknown.test": now.Add(23 * time.Hour)} {
+		p, err := s.GetPeerSoftware(ctx, host)
+		if err != nil || !p.DueAt.Equal(due) || p.ActorIRI != fmt.Sprintf("https://%s/u/m%d", host, map[string]int{"known.test": 2, "unknown.test": 3}[host]) {
+			t.Fatalf("%s after migration 7 = %+v, %v; want due %s with its member as actor", host, p, err, due)
+		}
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/glebarez/sqlite"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -117,6 +118,35 @@ func NewCountingStore(t testing.TB) (*store.Store, *StatementCounter) {
 func NewStoreAfterStatement(t testing.TB, after func(sql string) error) *store.Store {
 	t.Helper()
 	return newStore(t, store.Options{AfterStatement: after})
+}
+
+// NewStoreAt opens a store on a fresh database migrated up to step
+// version only, with a second, raw connection to the same database: a
+// step that moves data is tested by writing rows in the schema before it
+// through raw, then migrating the rest of the way.
+func NewStoreAt(t testing.TB, version int) (*store.Store, *gorm.DB) {
+	t.Helper()
+	ctx := context.Background()
+	dsn := DatabaseURL(t)
+	dialect, dial := store.DialectPostgres, gorm.Dialector(postgres.Open(dsn))
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		dialect, dsn, dial = store.DialectSQLite, path, sqlite.Open(path+"?_pragma=busy_timeout(10000)")
+	}
+	s, err := store.Open(ctx, dialect, dsn, store.Options{})
+	if err != nil {
+		t.Fatalf("testrig: open store: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.MigrateTo(ctx, version); err != nil {
+		t.Fatalf("testrig: migrate to %d: %v", version, err)
+	}
+	raw, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("testrig: raw connection: %v", err)
+	}
+	sqlDB, _ := raw.DB()
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	return s, raw
 }
 
 func newStore(t testing.TB, opts store.Options) *store.Store {
