@@ -76,6 +76,7 @@ func (h *Handlers) routes() []route {
 		{http.MethodDelete, "/posts/:id", write, h.DeletePost},
 		{http.MethodPost, "/posts/:id/replies", write, h.Reply},
 		{http.MethodPost, "/posts/:id/like", write, h.Like},
+		{http.MethodDelete, "/posts/:id/like", write, h.Unlike},
 	}
 }
 

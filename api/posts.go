@@ -149,6 +149,19 @@ func (h *Handlers) Like(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// Unlike answers DELETE /posts/{id}/like. Unliking a post not liked is
+// not an error.
+func (h *Handlers) Unlike(c echo.Context) error {
+	_, p, err := h.visiblePost(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.UnlikePost(c.Request().Context(), actorOf(c), p.ID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
 // visiblePost loads the :id post as the caller may see it, before acting
 // on it: a post the caller cannot see answers 404, never 403, so ids do
 // not reveal members-only posts.

@@ -126,6 +126,21 @@ func TestLikeEditDelete(t *testing.T) {
 		t.Fatal("bob sees ada's like as his")
 	}
 	r.call(http.MethodPost, "/posts/"+idOf(first)+"/like", ada.read, nil).fails(http.StatusForbidden, "forbidden", "write scope")
+	r.call(http.MethodDelete, "/posts/"+idOf(first)+"/like", ada.read, nil).fails(http.StatusForbidden, "forbidden", "write scope")
+
+	// Unlike, twice: the second changes nothing; liking again counts.
+	for range 2 {
+		r.call(http.MethodDelete, "/posts/"+idOf(first)+"/like", ada.write, nil).ok(http.StatusNoContent, nil)
+		r.call(http.MethodGet, "/posts/"+idOf(first), ada.read, nil).ok(http.StatusOK, &got)
+		if got.Post.LikeCount != 0 || got.Post.Liked {
+			t.Fatalf("after unliking: %+v", got.Post)
+		}
+	}
+	r.call(http.MethodPost, "/posts/"+idOf(first)+"/like", ada.write, nil).ok(http.StatusNoContent, nil)
+	r.call(http.MethodGet, "/posts/"+idOf(first), ada.read, nil).ok(http.StatusOK, &got)
+	if got.Post.LikeCount != 1 || !got.Post.Liked {
+		t.Fatalf("after liking again: %+v", got.Post)
+	}
 
 	// Edit: partial changes keep the rest; only the author may.
 	var p apiPost
@@ -182,6 +197,7 @@ func TestMembersOnlyContentIsInvisibleToOutsiders(t *testing.T) {
 		r.call(http.MethodGet, "/posts/"+id, eve.read, nil).fails(http.StatusNotFound, "not_found", "post")
 		r.call(http.MethodPost, "/posts/"+id+"/replies", eve.write, map[string]any{"body": "let me in"}).fails(http.StatusNotFound, "not_found", "post")
 		r.call(http.MethodPost, "/posts/"+id+"/like", eve.write, nil).fails(http.StatusNotFound, "not_found", "post")
+		r.call(http.MethodDelete, "/posts/"+id+"/like", eve.write, nil).fails(http.StatusNotFound, "not_found", "post")
 		r.call(http.MethodPatch, "/posts/"+id, eve.write, map[string]any{"body": "x"}).fails(http.StatusNotFound, "not_found", "post")
 		r.call(http.MethodDelete, "/posts/"+id, eve.write, nil).fails(http.StatusNotFound, "not_found", "post")
 	}

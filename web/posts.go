@@ -39,6 +39,27 @@ func (h *Handlers) Like(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, postAnchor(cm, id, threadID))
 }
 
+// Unlike takes back the logged-in person's like of a post.
+func (h *Handlers) Unlike(c echo.Context) error {
+	si, err := requireLogin(c)
+	if si == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	cm, _, threadID, err := h.svc.PostLocation(ctx, id, viewer(c))
+	if err != nil {
+		return err
+	}
+	if err := h.svc.UnlikePost(ctx, si.Account.ActorID, id); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, postAnchor(cm, id, threadID))
+}
+
 // ownPost loads a post for its author's edit or delete form. The service
 // checks authorship again when the form is sent.
 func (h *Handlers) ownPost(c echo.Context, si *service.SignedIn) (postForm, error) {

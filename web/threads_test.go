@@ -69,7 +69,15 @@ func TestThreadLifecycle(t *testing.T) {
 
 	// Likes.
 	wantStatus(t, "like", o.post("/posts/"+replyID+"/like", nil), http.StatusSeeOther)
-	wantBody(t, "liked", o.get(path), "You liked this · 1 like")
+	wantBody(t, "liked", o.get(path), "You liked this · 1 like", `action="/posts/`+replyID+`/unlike"`)
+	wantStatus(t, "unlike", o.post("/posts/"+replyID+"/unlike", nil), http.StatusSeeOther)
+	page := o.get(path)
+	wantBody(t, "unliked", page, `action="/posts/`+replyID+`/like"`)
+	if strings.Contains(page.Body, "You liked this") {
+		t.Fatal("the thread still says the reply is liked after unliking")
+	}
+	wantStatus(t, "like again", o.post("/posts/"+replyID+"/like", nil), http.StatusSeeOther)
+	wantBody(t, "liked again", o.get(path), "You liked this · 1 like")
 
 	// Only the author edits and deletes.
 	q := s.browser()
@@ -79,6 +87,7 @@ func TestThreadLifecycle(t *testing.T) {
 	wantStatus(t, "edit by another", q.post("/posts/"+replyID+"/edit", url.Values{"body": {"vandalised"}}), http.StatusForbidden)
 	wantStatus(t, "delete by another", q.post("/posts/"+replyID+"/delete", nil), http.StatusForbidden)
 	wantStatus(t, "like by a logged-out visitor", s.browser().postRaw("/posts/"+replyID+"/like", nil), http.StatusForbidden)
+	wantStatus(t, "unlike by a logged-out visitor", s.browser().postRaw("/posts/"+replyID+"/unlike", nil), http.StatusForbidden)
 
 	wantBody(t, "edit form", pb.get("/posts/"+replyID+"/edit"), "It slows down.")
 	wantStatus(t, "empty edit", pb.post("/posts/"+replyID+"/edit", url.Values{"body": {"  "}}), http.StatusUnprocessableEntity)

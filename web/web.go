@@ -219,6 +219,7 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.POST("/c/:name/t/:id/reply", h.Reply, h.CSRF)
 
 	e.POST("/posts/:id/like", h.Like, h.CSRF)
+	e.POST("/posts/:id/unlike", h.Unlike, h.CSRF)
 	e.GET("/posts/:id/edit", h.EditPostForm)
 	e.POST("/posts/:id/edit", h.EditPost, h.CSRF)
 	e.GET("/posts/:id/delete", h.DeletePostForm)

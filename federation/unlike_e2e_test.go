@@ -1,0 +1,89 @@
+package federation_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/practica-social/practica/service"
+	"github.com/practica-social/practica/testrig"
+)
+
+// A like taken back travels as the like did: bob on B likes alice's thread
+// in A's community, A counts it and announces it to carol's C; bob
+// unlikes, and the Undo{Like} takes the like off on A and, announced, on C.
+// alice's like and unlike on A itself are announced to B and C.
+func TestUnlikeReachesTheCommunityAndItsMembers(t *testing.T) {
+	ctx := context.Background()
+	n := testrig.NewNetwork()
+	a := n.Start(t, "org-a.test")
+	b := n.Start(t, "org-b.test")
+	c := n.Start(t, "org-c.test")
+	alice, bob, carol := person(t, a, "alice"), person(t, b, "bob"), person(t, c, "carol")
+	garden, err := a.Service.CreateCommunity(ctx, service.NewCommunity{Handle: "gardening", Name: "Urban Gardening", OwnerID: alice.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gardenOnB, err := b.LookupCommunity(ctx, "@gardening@org-a.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gardenOnC, err := c.LookupCommunity(ctx, "@gardening@org-a.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Service.Join(ctx, bob.ID, gardenOnB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Service.Join(ctx, carol.ID, gardenOnC); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B and C see their follows accepted", func() bool {
+		okB, _ := b.Service.LocalMembersFollow(ctx, gardenOnB)
+		okC, _ := c.Service.LocalMembersFollow(ctx, gardenOnC)
+		return okB && okC
+	})
+	thread := postIn(t, a, alice.ID, garden.ID, "Seed swap on Saturday")
+	eventually(t, "B and C receive alice's thread", func() bool {
+		return postOn(t, b, thread.IRI) != nil && postOn(t, c, thread.IRI) != nil
+	})
+	likes := func(inst *testrig.Instance) int {
+		if p := postOn(t, inst, thread.IRI); p != nil {
+			return p.LikeCount
+		}
+		return -1
+	}
+
+	onB := postOn(t, b, thread.IRI)
+	if err := b.Service.LikePost(ctx, bob.ID, onB.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "A and C count bob's like", func() bool { return likes(a) == 1 && likes(c) == 1 })
+
+	if err := b.Service.UnlikePost(ctx, bob.ID, onB.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := likes(b); got != 0 {
+		t.Fatalf("B counts %d likes after bob unliked, want 0", got)
+	}
+	eventually(t, "A and C no longer count bob's like", func() bool { return likes(a) == 0 && likes(c) == 0 })
+	// Unliking again changes nothing and sends nothing that fails.
+	if err := b.Service.UnlikePost(ctx, bob.ID, onB.ID); err != nil {
+		t.Fatal(err)
+	}
+	// bob may like it again; the new like counts.
+	if err := b.Service.LikePost(ctx, bob.ID, onB.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "A and C count bob's second like", func() bool { return likes(a) == 1 && likes(c) == 1 })
+
+	// alice likes and unlikes on A, the community's own instance: A
+	// announces both to B and C.
+	if err := a.Service.LikePost(ctx, alice.ID, thread.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B and C count alice's like", func() bool { return likes(a) == 2 && likes(b) == 2 && likes(c) == 2 })
+	if err := a.Service.UnlikePost(ctx, alice.ID, thread.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B and C no longer count alice's like", func() bool { return likes(a) == 1 && likes(b) == 1 && likes(c) == 1 })
+}

@@ -1,0 +1,117 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/store"
+)
+
+// likeTarget loads what a local person's like or unlike of a post needs:
+// the post, its community and the person. A post the person may not see
+// is not found, as when reading it.
+func (s *Service) likeTarget(ctx context.Context, actorID, postID int64) (*models.Post, *models.Community, *models.Actor, error) {
+	p, err := s.store.GetPost(ctx, postID)
+	if err != nil || p.DeletedAt != nil || p.CommunityID == nil {
+		return nil, nil, nil, NotFound("post")
+	}
+	c, err := s.store.GetCommunity(ctx, *p.CommunityID)
+	if err != nil {
+		return nil, nil, nil, storeErr(err, "community")
+	}
+	actor, err := s.store.GetActor(ctx, actorID)
+	if err != nil {
+		return nil, nil, nil, storeErr(err, "person")
+	}
+	if p.Audience != models.AudiencePublic {
+		if ok, err := s.IsInsider(ctx, c, Viewer{ActorID: actorID}); err != nil || !ok {
+			return nil, nil, nil, NotFound("post")
+		}
+	}
+	return p, c, actor, nil
+}
+
+// LikePost records a local person's like of a post and federates it: to
+// the community, which announces it.
+func (s *Service) LikePost(ctx context.Context, actorID, postID int64) error {
+	p, c, actor, err := s.likeTarget(ctx, actorID, postID)
+	if err != nil {
+		return err
+	}
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		id := s.urls.Activity(newID())
+		created, err := s.store.PutLike(ctx, &models.Like{PostID: p.ID, ActorID: actorID, ActivityIRI: id})
+		if err != nil || !created {
+			return storeErr(err, "like")
+		}
+		body, err := marshal(likeDoc(id, actor, p, c))
+		if err != nil {
+			return err
+		}
+		act := &models.Activity{IRI: id, Type: "Like", ActorID: actorID, ObjectIRI: p.IRI, CommunityID: &c.ID, Audience: p.Audience, Local: true, JSON: body}
+		return s.federateReaction(ctx, c, act)
+	})
+}
+
+// UnlikePost takes back a local person's like of a post and federates the
+// Undo{Like} the way the like went, so that the community and the servers
+// it announced the like to count it no more. Unliking a post not liked is
+// not an error.
+func (s *Service) UnlikePost(ctx context.Context, actorID, postID int64) error {
+	p, c, actor, err := s.likeTarget(ctx, actorID, postID)
+	if err != nil {
+		return err
+	}
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		like, err := s.store.GetLike(ctx, p.ID, actorID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return storeErr(err, "like")
+		}
+		if _, err := s.store.DeleteLike(ctx, p.ID, actorID); err != nil {
+			return storeErr(err, "like")
+		}
+		// The Undo embeds the Like as it was sent, so that receivers can
+		// check it is the actor's own; a like stored without its activity
+		// (none should be) is described again from the row.
+		var liked any = likeDoc(like.ActivityIRI, actor, p, c)
+		if a, err := s.store.GetActivityByIRI(ctx, like.ActivityIRI); err == nil && a.Type == "Like" && a.JSON != "" {
+			liked = json.RawMessage(a.JSON)
+		}
+		id := s.urls.Activity(newID())
+		to, cc := addressing(c, p.Audience)
+		doc := activityDoc(id, "Undo", actor.IRI, liked, to, cc)
+		doc["audience"] = c.Actor.IRI
+		body, err := marshal(doc)
+		if err != nil {
+			return err
+		}
+		act := &models.Activity{IRI: id, Type: "Undo", ActorID: actorID, ObjectIRI: like.ActivityIRI, CommunityID: &c.ID, Audience: p.Audience, Local: true, JSON: body}
+		return s.federateReaction(ctx, c, act)
+	})
+}
+
+// likeDoc is the Like of post p by actor in community c.
+func likeDoc(id string, actor *models.Actor, p *models.Post, c *models.Community) Doc {
+	to, cc := addressing(c, p.Audience)
+	doc := activityDoc(id, "Like", actor.IRI, p.IRI, to, cc)
+	doc["audience"] = c.Actor.IRI
+	return doc
+}
+
+// federateReaction sends a local person's like or its Undo: to a remote
+// community's inbox, which announces it to its members; in a local
+// community it is stored and announced here.
+func (s *Service) federateReaction(ctx context.Context, c *models.Community, act *models.Activity) error {
+	if !c.Local {
+		return s.publish(ctx, act, []string{inboxOf(c.Actor)}, PriorityBulk)
+	}
+	if err := s.store.CreateActivity(ctx, act); err != nil {
+		return storeErr(err, "activity")
+	}
+	return s.redistribute(ctx, c, act, "")
+}
