@@ -15,9 +15,14 @@ import (
 // (down, no NodeInfo) is asked again sooner. Until a host is known it
 // gets every form of an Announce, so a stale or missing answer costs
 // requests, never posts.
+//
+// A host none of whose actors is a member any more keeps its row (a
+// member may come back) and is asked only every PeerFormerRefresh, so that
+// hosts gone for good cost one request a month, not one a day.
 const (
 	PeerSoftwareRefresh = 7 * 24 * time.Hour
 	PeerUnknownRetry    = 24 * time.Hour
+	PeerFormerRefresh   = 30 * 24 * time.Hour
 )
 
 // announceReach is which of a community's Announces a peer's software
@@ -97,8 +102,10 @@ func (s *Service) PeersToProbe(ctx context.Context, limit int) ([]store.PeerToPr
 }
 
 // RecordPeerSoftware stores what a host said it runs (NodeInfo's
-// software.name and version); an empty name records that it said nothing
-// usable, so it is asked again after PeerUnknownRetry, not at once.
+// software.name and version) and when to ask again: after
+// PeerSoftwareRefresh; after PeerUnknownRetry when the name is empty (it
+// said nothing usable); after PeerFormerRefresh when no present actor of
+// the host is a member any more.
 func (s *Service) RecordPeerSoftware(ctx context.Context, host, name, version string) error {
 	now := s.now()
 	p := &models.PeerSoftware{
@@ -107,6 +114,11 @@ func (s *Service) RecordPeerSoftware(ctx context.Context, host, name, version st
 	}
 	if p.Name == "" {
 		p.DueAt = now.Add(PeerUnknownRetry)
+	}
+	if members, err := s.store.PeerHostHasMembers(ctx, p.Host); err != nil {
+		return storeErr(err, "members of host")
+	} else if !members {
+		p.DueAt = now.Add(PeerFormerRefresh)
 	}
 	return storeErr(s.store.PutPeerSoftware(ctx, p), "peer software")
 }

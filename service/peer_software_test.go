@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
@@ -143,4 +144,45 @@ func TestAnnouncesFollowEachPeersSoftware(t *testing.T) {
 		twice[kind] = slices.Sorted(slices.Values(append(slices.Clone(hs), hs...)))
 	}
 	check("batch of two remote posts", f.sentTo(), twice)
+}
+
+// What a host said decides when it is asked again: a week for an answer,
+// a day without one, a month once none of its present actors is a member.
+func TestRecordPeerSoftwareSetsWhenToAskAgain(t *testing.T) {
+	f := newFixture(t)
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	svc := service.New(service.Deps{Store: f.store, URLs: f.svc.URLs(), Now: func() time.Time { return now }})
+	owner := f.person("owner")
+	c := f.community("pub", owner, models.VisibilityPublic, models.JoinOpen)
+	for _, h := range []string{"masto.test", "quiet.test", "gone.test"} {
+		who := f.remote(h, "m")
+		if _, err := f.svc.ReceiveFollow(f.ctx, c, who, who.IRI+"#f"); err != nil {
+			t.Fatal(err)
+		}
+		if h == "gone.test" {
+			if err := f.svc.ReceiveActorDeleted(f.ctx, who); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for host, want := range map[string]struct {
+		name string
+		due  time.Duration
+	}{
+		"masto.test": {"Mastodon", service.PeerSoftwareRefresh},
+		"quiet.test": {"", service.PeerUnknownRetry},
+		"gone.test":  {"mastodon", service.PeerFormerRefresh},
+		"never.test": {"lemmy", service.PeerFormerRefresh},
+	} {
+		if err := svc.RecordPeerSoftware(f.ctx, host, want.name, "1.0"); err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.store.GetPeerSoftware(f.ctx, host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.CheckedAt.Equal(now) || !p.DueAt.Equal(now.Add(want.due)) || p.Name != strings.ToLower(want.name) {
+			t.Errorf("%s: %+v; want %q checked now, due in %s", host, p, strings.ToLower(want.name), want.due)
+		}
+	}
 }

@@ -55,11 +55,12 @@ func migratePeerHosts(tx *gorm.DB) error {
 			return err
 		}
 	}
-	// Hosts of accepted, present remote members, never asked yet; rows
-	// that exist keep their answer and gain an actor if they had none.
+	// Hosts of accepted remote members (gone ones too: they may come
+	// back), never asked yet; rows that exist keep their answer and gain
+	// an actor if they had none.
 	return tx.Exec(`INSERT INTO peer_software (host, name, version, checked_at, due_at, actor_iri)
 SELECT actors.host, '', '', ?, ?, MIN(actors.iri) FROM members JOIN actors ON actors.id = members.actor_id
-WHERE members.state = 'accepted' AND actors.local = ? AND actors.gone_at IS NULL
+WHERE members.state = 'accepted' AND actors.local = ?
 GROUP BY actors.host
 ON CONFLICT (host) DO UPDATE SET actor_iri = excluded.actor_iri WHERE peer_software.actor_iri = ''`,
 		time.Time{}, time.Time{}, false).Error

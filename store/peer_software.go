@@ -74,25 +74,46 @@ func (s *Store) PeersToProbe(ctx context.Context, now time.Time, limit int) ([]P
 // both databases' limits on bound parameters.
 const notePeerHostsChunk = 1000
 
-// notePeerHosts makes sure every remote, present actor of actorIDs has its
-// host in peer_software, never asked if it was not there, so that the
-// prober finds it without reading memberships. A row that exists keeps its
-// answer and gains an actor if it had none.
+// notePeerHosts makes sure every remote actor of actorIDs has its host in
+// peer_software, never asked if it was not there, so that the prober finds
+// it without reading memberships; gone actors too, since a gone actor that
+// is fetched again comes back with its memberships. A row that exists
+// keeps its answer and gains an actor if it had none. The INSERT does
+// nothing on a conflict and the UPDATE touches only rows without an actor,
+// so that on Postgres a membership's transaction does not lock its host's
+// row (and with it every other accept from that host) until it commits.
 func (s *Store) notePeerHosts(ctx context.Context, actorIDs []int64) error {
 	for len(actorIDs) > 0 {
 		chunk := actorIDs[:min(len(actorIDs), notePeerHostsChunk)]
 		actorIDs = actorIDs[len(chunk):]
 		err := s.conn(ctx).Exec(`INSERT INTO peer_software (host, name, version, checked_at, due_at, actor_iri)
 SELECT host, '', '', ?, ?, MIN(iri) FROM actors
-WHERE id IN ? AND local = ? AND gone_at IS NULL
+WHERE id IN ? AND local = ?
 GROUP BY host
-ON CONFLICT (host) DO UPDATE SET actor_iri = excluded.actor_iri WHERE peer_software.actor_iri = ''`,
+ON CONFLICT (host) DO NOTHING`,
 			time.Time{}, time.Time{}, chunk, false).Error
 		if err != nil {
 			return translate(err, "note hosts of members")
 		}
+		err = s.conn(ctx).Exec(`UPDATE peer_software
+SET actor_iri = (SELECT MIN(iri) FROM actors WHERE actors.host = peer_software.host AND actors.id IN ?)
+WHERE actor_iri = '' AND host IN (SELECT host FROM actors WHERE id IN ? AND local = ?)`,
+			chunk, chunk, false).Error
+		if err != nil {
+			return translate(err, "note actors of member hosts")
+		}
 	}
 	return nil
+}
+
+// PeerHostHasMembers reports whether any present actor of host is an
+// accepted member of a community.
+func (s *Store) PeerHostHasMembers(ctx context.Context, host string) (bool, error) {
+	var found bool
+	err := s.conn(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM actors JOIN members ON members.actor_id = actors.id
+WHERE actors.host = ? AND actors.local = ? AND actors.gone_at IS NULL AND members.state = ?)`,
+		strings.ToLower(host), false, models.MemberAccepted).Row().Scan(&found)
+	return found, translate(err, "members of host "+host)
 }
 
 // PutPeerSoftware stores what a host said it runs (or that it said

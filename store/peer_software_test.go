@@ -61,17 +61,20 @@ func TestPeersToProbeAndMemberPeerInboxes(t *testing.T) {
 	s, c := peerFixture(t)
 	now := time.Now().UTC()
 
-	// Never asked: both hosts of accepted, present members, each once,
-	// with an actor of it to take the scheme from.
+	// Never asked: the hosts of accepted members (a gone one too: it may
+	// come back), each once, with an actor of it to take the scheme from.
 	ps, err := s.PeersToProbe(ctx, now, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := hostsOf(ps); !slices.Equal(got, []string{"lemmy.test", "mastodon.test"}) {
-		t.Fatalf("peers to probe = %v, want lemmy.test and mastodon.test", got)
+	if got := hostsOf(ps); !slices.Equal(got, []string{"gone.test", "lemmy.test", "mastodon.test"}) {
+		t.Fatalf("peers to probe = %v, want gone.test, lemmy.test and mastodon.test", got)
 	}
-	if ps[0].ActorIRI != "https://lemmy.test/u/p1" {
-		t.Fatalf("actor of lemmy.test = %q", ps[0].ActorIRI)
+	if ps[1].ActorIRI != "https://lemmy.test/u/p1" {
+		t.Fatalf("actor of lemmy.test = %q", ps[1].ActorIRI)
+	}
+	if err := s.PutPeerSoftware(ctx, &models.PeerSoftware{Host: "gone.test", CheckedAt: now, DueAt: now.Add(30 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
 	}
 
 	// Mastodon answered an hour ago and is due in a week; Lemmy said
@@ -138,16 +141,18 @@ func TestPeersToProbeNeverAskedFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 2 || ps[0].Host != "mastodon.test" || ps[1].Host != "lemmy.test" {
-		t.Fatalf("peers to probe = %+v, want mastodon.test (never asked) before lemmy.test (due again)", ps)
+	if got := hostsOf(ps); !slices.Equal(got, []string{"gone.test", "mastodon.test", "lemmy.test"}) {
+		t.Fatalf("peers to probe = %v, want gone.test and mastodon.test (never asked) before lemmy.test (due again)", got)
 	}
-	if ps, err := s.PeersToProbe(ctx, now, 1); err != nil || len(ps) != 1 || ps[0].Host != "mastodon.test" {
-		t.Fatalf("the first peer to probe = %+v, %v; want mastodon.test", ps, err)
+	if ps, err := s.PeersToProbe(ctx, now, 1); err != nil || len(ps) != 1 || ps[0].Host != "gone.test" {
+		t.Fatalf("the first peer to probe = %+v, %v; want gone.test", ps, err)
 	}
 }
 
 // A membership accepted one at a time (PutMember) notes its host like the
-// bulk path does; a pending one, a local one and a gone one do not.
+// bulk path does, a gone actor's too (fetched again, it comes back with its
+// memberships); a pending one and a local one do not. A host already noted
+// keeps the actor it was noted with.
 func TestAcceptedMembersNoteTheirHosts(t *testing.T) {
 	ctx := context.Background()
 	s, c := peerFixture(t)
@@ -188,8 +193,8 @@ func TestAcceptedMembersNoteTheirHosts(t *testing.T) {
 		}
 		return hostsOf(ps)
 	}
-	if got := due(); !slices.Equal(got, []string{"lemmy.test", "mastodon.test"}) {
-		t.Fatalf("peers to probe = %v, want only the fixture's lemmy.test and mastodon.test", got)
+	if got := due(); !slices.Equal(got, []string{"gone.test", "gone2.test", "lemmy.test", "mastodon.test"}) {
+		t.Fatalf("peers to probe = %v, want gone2.test and the fixture's hosts", got)
 	}
 	p, err := s.GetPeerSoftware(ctx, "misskey.test")
 	if err != nil || p.Name != "misskey" || p.DueAt.Sub(now.Add(time.Hour)).Abs() > time.Millisecond || p.ActorIRI != as[0].IRI {
@@ -197,8 +202,18 @@ func TestAcceptedMembersNoteTheirHosts(t *testing.T) {
 	}
 	// Accepting the pending member makes its host due.
 	put(as[1], models.MemberAccepted)
-	if got := due(); !slices.Equal(got, []string{"akkoma.test", "lemmy.test", "mastodon.test"}) {
+	if got := due(); !slices.Equal(got, []string{"akkoma.test", "gone.test", "gone2.test", "lemmy.test", "mastodon.test"}) {
 		t.Fatalf("peers to probe = %v, want akkoma.test too", got)
+	}
+	// A second member on misskey.test, with an IRI that sorts first:
+	// the host keeps the actor it has.
+	second := models.Actor{IRI: "https://misskey.test/a/first", Type: models.ActorPerson, Username: "first", Host: "misskey.test", InboxURL: "https://misskey.test/a/first/inbox", Published: now}
+	if err := s.CreateActor(ctx, &second); err != nil {
+		t.Fatal(err)
+	}
+	put(second, models.MemberAccepted)
+	if p, err := s.GetPeerSoftware(ctx, "misskey.test"); err != nil || p.ActorIRI != as[0].IRI || p.Name != "misskey" {
+		t.Fatalf("misskey.test after a second member = %+v, %v; want its first actor and answer kept", p, err)
 	}
 }
 
@@ -263,5 +278,51 @@ func TestMigration7NotesMemberHostsAndDueTimes(t *testing.T) {
 		if err != nil || !p.DueAt.Equal(due) || p.ActorIRI != fmt.Sprintf("https://%s/u/m%d", host, map[string]int{"known.test": 2, "unknown.test": 3}[host]) {
 			t.Fatalf("%s after migration 7 = %+v, %v; want due %s with its member as actor", host, p, err, due)
 		}
+	}
+}
+
+// On Postgres a membership's transaction must not lock its host's
+// peer_software row: with one accept from lemmy.test still open, another
+// accept from that host and a probe answer for it go through at once.
+func TestNotingAHostDoesNotLockItsRow(t *testing.T) {
+	ctx := context.Background()
+	s, c := peerFixture(t)
+	if s.Dialect() != store.DialectPostgres {
+		t.Skip("SQLite has one writer: every write waits for an open transaction")
+	}
+	now := time.Now().UTC()
+	var as []models.Actor
+	for i := range 2 {
+		iri := fmt.Sprintf("https://lemmy.test/u/late%d", i)
+		as = append(as, models.Actor{IRI: iri, Type: models.ActorPerson, Username: fmt.Sprintf("late%d", i), Host: "lemmy.test", InboxURL: iri + "/inbox", Published: now})
+	}
+	if err := s.CreateActors(ctx, as); err != nil {
+		t.Fatal(err)
+	}
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- s.WithTx(ctx, func(ctx context.Context) error {
+			if err := s.PutMember(ctx, &models.Member{CommunityID: c.ID, ActorID: as[0].ID, Role: models.RoleMember, State: models.MemberAccepted}); err != nil {
+				return err
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	defer func() {
+		close(release)
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	quick, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.PutMember(quick, &models.Member{CommunityID: c.ID, ActorID: as[1].ID, Role: models.RoleMember, State: models.MemberAccepted}); err != nil {
+		t.Fatalf("a second accept from the host while the first is open: %v", err)
+	}
+	if err := s.PutPeerSoftware(quick, &models.PeerSoftware{Host: "lemmy.test", Name: "lemmy", CheckedAt: now, DueAt: now.Add(time.Hour)}); err != nil {
+		t.Fatalf("a probe answer for the host while an accept is open: %v", err)
 	}
 }
