@@ -69,4 +69,20 @@ func TestProfileChangesFederate(t *testing.T) {
 		p, err := a.Service.ActorByIRI(ctx, bob.IRI)
 		return err == nil && p.Name == "Bob the Builder" && strings.Contains(p.Summary, "<strong>roofs</strong>")
 	})
+
+	// Alice, a member of her own community, changes her profile on A: B,
+	// which shows her posts there, gets the Update too.
+	postIn(t, a, alice.ID, garden.ID, "Welcome, everyone")
+	eventually(t, "B receives alice's thread", func() bool { return hasTitle(t, b, gardenOnB, "Welcome, everyone") })
+	acct, err = a.Store.GetAccountByActorID(ctx, alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Service.UpdateProfile(ctx, acct.ID, service.ProfileInput{DisplayName: "Alice of the Allotments"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B stores alice's new name", func() bool {
+		p, err := b.Service.ActorByIRI(ctx, alice.IRI)
+		return err == nil && p.Name == "Alice of the Allotments"
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/practica-social/practica/models"
@@ -62,12 +63,20 @@ func (s *Service) federateCommunityUpdate(ctx context.Context, c *models.Communi
 }
 
 // federateProfileUpdate sends Update{Person} to the remote communities the
-// person joined (or asked to join): those servers show the person's name
-// on every post the community redistributes.
+// person joined (or asked to join), and to the servers of the remote
+// members of the local communities the person belongs to: all of them show
+// the person's name on the posts the communities redistribute.
 func (s *Service) federateProfileUpdate(ctx context.Context, person *models.Actor) error {
-	inboxes, err := s.store.FollowedRemoteInboxes(ctx, person.ID)
+	followed, err := s.store.FollowedRemoteInboxes(ctx, person.ID)
 	if err != nil {
 		return storeErr(err, "followed inboxes")
 	}
+	fellows, err := s.store.FellowMemberInboxes(ctx, person.ID)
+	if err != nil {
+		return storeErr(err, "inboxes of fellow members")
+	}
+	inboxes := append(followed, fellows...)
+	slices.Sort(inboxes)
+	inboxes = slices.Compact(inboxes)
 	return s.publishActorUpdate(ctx, person, nil, models.AudiencePublic, []string{ASPublic}, []string{person.FollowersURL}, inboxes)
 }

@@ -74,6 +74,6 @@ func (s *Store) FollowedRemoteInboxes(ctx context.Context, actorID int64) ([]str
 		Where("follows.actor_id = ? AND follows.state IN ? AND actors.local = ? AND actors.gone_at IS NULL",
 			actorID, []models.FollowState{models.FollowAccepted, models.FollowPending}, false).
 		Distinct().
-		Pluck("CASE WHEN actors.shared_inbox_url <> '' THEN actors.shared_inbox_url ELSE actors.inbox_url END", &inboxes).Error
+		Pluck(memberInbox, &inboxes).Error
 	return inboxes, translate(err, fmt.Sprintf("inboxes followed by actor %d", actorID))
 }

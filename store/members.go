@@ -83,6 +83,21 @@ func (s *Store) MemberInboxes(ctx context.Context, communityID int64) ([]string,
 	return inboxes, translate(err, fmt.Sprintf("member inboxes of community %d", communityID))
 }
 
+// FellowMemberInboxes returns the distinct inboxes of the remote members
+// of every local community actorID is an accepted member of: the servers
+// that show the actor's posts there and keep a copy of the actor.
+func (s *Store) FellowMemberInboxes(ctx context.Context, actorID int64) ([]string, error) {
+	mine := s.conn(ctx).Table("members AS mine").Select("mine.community_id").
+		Joins("JOIN communities ON communities.id = mine.community_id").
+		Where("mine.actor_id = ? AND mine.state = ? AND communities.local = ?", actorID, models.MemberAccepted, true)
+	var inboxes []string
+	err := s.conn(ctx).Table("members").
+		Joins("JOIN actors ON actors.id = members.actor_id").
+		Where("members.community_id IN (?) AND members.state = ? AND actors.local = ? AND actors.gone_at IS NULL", mine, models.MemberAccepted, false).
+		Distinct().Pluck(memberInbox, &inboxes).Error
+	return inboxes, translate(err, fmt.Sprintf("inboxes of fellow members of actor %d", actorID))
+}
+
 // memberInbox is the inbox a member's deliveries go to: its server's
 // shared inbox when it has one.
 const memberInbox = "CASE WHEN actors.shared_inbox_url <> '' THEN actors.shared_inbox_url ELSE actors.inbox_url END"
