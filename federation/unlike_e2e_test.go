@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
 	"github.com/practica-social/practica/testrig"
 )
@@ -86,4 +87,48 @@ func TestUnlikeReachesTheCommunityAndItsMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "B and C no longer count alice's like", func() bool { return likes(a) == 1 && likes(b) == 1 && likes(c) == 1 })
+}
+
+// A member on another server likes and unlikes a members-only thread: B
+// knows bob belongs by his accepted follow, not by a membership row.
+func TestLikeAndUnlikeInAMembersOnlyCommunityFromAnotherServer(t *testing.T) {
+	ctx := context.Background()
+	n := testrig.NewNetwork()
+	a := n.Start(t, "org-a.test")
+	b := n.Start(t, "org-b.test")
+	alice, bob := person(t, a, "alice"), person(t, b, "bob")
+	circle, err := a.Service.CreateCommunity(ctx, service.NewCommunity{Handle: "circle", Name: "Circle", OwnerID: alice.ID,
+		Visibility: models.VisibilityMembers, JoinPolicy: models.JoinOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	circleOnB, err := b.LookupCommunity(ctx, "@circle@org-a.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Service.Join(ctx, bob.ID, circleOnB); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B sees bob's follow accepted", func() bool { ok, _ := b.Service.LocalMembersFollow(ctx, circleOnB); return ok })
+	thread := postIn(t, a, alice.ID, circle.ID, "Between us")
+	stored := func(inst *testrig.Instance) *models.Post {
+		p, err := inst.Store.GetPostByIRI(ctx, thread.IRI)
+		if err != nil {
+			return nil
+		}
+		return p
+	}
+	eventually(t, "B receives the members-only thread", func() bool { return stored(b) != nil })
+	onB := stored(b)
+	if onB.Audience == models.AudiencePublic {
+		t.Fatalf("the thread on B is public: %+v", onB)
+	}
+	if err := b.Service.LikePost(ctx, bob.ID, onB.ID); err != nil {
+		t.Fatalf("bob likes the members-only thread: %v", err)
+	}
+	eventually(t, "A counts bob's like", func() bool { return stored(a).LikeCount == 1 })
+	if err := b.Service.UnlikePost(ctx, bob.ID, onB.ID); err != nil {
+		t.Fatalf("bob unlikes the members-only thread: %v", err)
+	}
+	eventually(t, "A no longer counts bob's like", func() bool { return stored(a).LikeCount == 0 })
 }

@@ -186,7 +186,24 @@ func TestUpdateProfileFederatesUpdatePerson(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f.community("local", rosa, models.VisibilityPublic, models.JoinOpen)
+	// A community of ours rosa belongs to, with an accepted member on
+	// org-e.test (whose server shows rosa's posts there) and one pending
+	// on org-f.test; another community she is not in, with a member on
+	// org-g.test.
+	local := f.community("local", rosa, models.VisibilityPublic, models.JoinApproval)
+	erin, fay := f.remote("org-e.test", "erin"), f.remote("org-f.test", "fay")
+	if err := f.store.PutMember(f.ctx, &models.Member{CommunityID: local.ID, ActorID: erin.ID, Role: models.RoleMember, State: models.MemberAccepted}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.PutMember(f.ctx, &models.Member{CommunityID: local.ID, ActorID: fay.ID, Role: models.RoleMember, State: models.MemberPending}); err != nil {
+		t.Fatal(err)
+	}
+	other := f.community("other", f.person("olga"), models.VisibilityPublic, models.JoinOpen)
+	gus := f.remote("org-g.test", "gus")
+	if _, err := f.svc.ReceiveFollow(f.ctx, other, gus, gus.IRI+"#f"); err != nil {
+		t.Fatal(err)
+	}
+	f.sentSince()
 
 	got := edit("Rosa Parks")
 	if len(got) != 1 {
@@ -204,7 +221,16 @@ func TestUpdateProfileFederatesUpdatePerson(t *testing.T) {
 	if to, _ := u.doc["to"].([]any); len(to) != 1 || to[0] != service.ASPublic {
 		t.Errorf("to = %v, want Public", u.doc["to"])
 	}
-	if want := []string{"http://org-b.test/inbox", "http://org-c.test/c/farms/inbox"}; !slices.Equal(u.inboxes, want) {
+	if want := []string{"http://org-b.test/inbox", "http://org-c.test/c/farms/inbox", "http://org-e.test/inbox"}; !slices.Equal(u.inboxes, want) {
 		t.Errorf("delivered to %v, want %v", u.inboxes, want)
+	}
+
+	// Organization and expertise are not in the Person document: saving
+	// them alone sends nothing.
+	if _, err := f.svc.UpdateProfile(f.ctx, acct.ID, service.ProfileInput{DisplayName: "Rosa Parks", Bio: "Roof *farms*", Organization: "Allotment Society", Expertise: []string{"roofs"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.sentSince(); len(got) != 0 {
+		t.Errorf("saving organization and expertise alone sent %d activities", len(got))
 	}
 }

@@ -26,7 +26,7 @@ func (s *Service) likeTarget(ctx context.Context, actorID, postID int64) (*model
 		return nil, nil, nil, storeErr(err, "person")
 	}
 	if p.Audience != models.AudiencePublic {
-		if ok, err := s.IsInsider(ctx, c, Viewer{ActorID: actorID}); err != nil || !ok {
+		if ok, err := s.mayReadMembersOnly(ctx, c, Viewer{ActorID: actorID}); err != nil || !ok {
 			return nil, nil, nil, NotFound("post")
 		}
 	}
@@ -72,8 +72,13 @@ func (s *Service) UnlikePost(ctx context.Context, actorID, postID int64) error {
 		if err != nil {
 			return storeErr(err, "like")
 		}
-		if _, err := s.store.DeleteLike(ctx, p.ID, actorID); err != nil {
+		// Two unlikes at once both find the like; only the one that
+		// deletes it sends the Undo.
+		if deleted, err := s.store.DeleteLike(ctx, p.ID, actorID); err != nil || !deleted {
 			return storeErr(err, "like")
+		}
+		if err := s.abandonLikeDeliveries(ctx, c, like.ActivityIRI); err != nil {
+			return err
 		}
 		// The Undo embeds the Like as it was sent, so that receivers can
 		// check it is the actor's own; a like stored without its activity
@@ -93,6 +98,29 @@ func (s *Service) UnlikePost(ctx context.Context, actorID, postID int64) error {
 		act := &models.Activity{IRI: id, Type: "Undo", ActorID: actorID, ObjectIRI: like.ActivityIRI, CommunityID: &c.ID, Audience: p.Audience, Local: true, JSON: body}
 		return s.federateReaction(ctx, c, act)
 	})
+}
+
+// abandonLikeDeliveries ends the deliveries of a like being taken back
+// that have not gone yet (a server down, say, with retries waiting): the
+// Like and the community's Announce of it. Sent after the Undo, they would
+// count the like again where the Undo found nothing to take back; the
+// Undo still goes everywhere, and where no like arrived it does nothing.
+func (s *Service) abandonLikeDeliveries(ctx context.Context, c *models.Community, likeIRI string) error {
+	var ids []int64
+	if a, err := s.store.GetActivityByIRI(ctx, likeIRI); err == nil {
+		ids = append(ids, a.ID)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return storeErr(err, "like")
+	}
+	if c.Local {
+		if a, err := s.store.LatestActivityOf(ctx, c.ActorID, "Announce", likeIRI); err == nil {
+			ids = append(ids, a.ID)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return storeErr(err, "announce of like")
+		}
+	}
+	_, err := s.store.AbandonPendingDeliveries(ctx, ids, "not sent: the like was taken back first", s.now())
+	return storeErr(err, "deliveries of like")
 }
 
 // likeDoc is the Like of post p by actor in community c.

@@ -28,9 +28,9 @@ type ProfileInput struct {
 
 // UpdateProfile changes a person's public profile: the Person actor's name
 // and summary (rendered from the Markdown bio), and the account's
-// organization and expertise. The change is federated as Update{Person}
-// to the remote communities the person joined, whose servers show the
-// person's name on every post they redistribute.
+// organization and expertise. A new name or bio is federated as
+// Update{Person} to the servers that show the person's posts
+// (federateProfileUpdate).
 func (s *Service) UpdateProfile(ctx context.Context, accountID int64, in ProfileInput) (*models.Account, error) {
 	name := strings.TrimSpace(content.PlainText(in.DisplayName))
 	bio := strings.TrimSpace(in.Bio)
@@ -55,6 +55,11 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID int64, in Profile
 		name = acct.Actor.Username
 	}
 	acct.Organization, acct.Expertise = org, tags
+	// Organization and expertise are not in the Person document: only a
+	// new name or bio is worth an Update to every server that shows the
+	// person (thousands in a large community), each of which fetches the
+	// actor again.
+	changed := acct.Actor.Name != name || acct.Actor.SummarySource != bio
 	acct.Actor.Name, acct.Actor.SummarySource, acct.Actor.Summary = name, bio, content.RenderMarkdown(bio)
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.store.UpdateActorProfile(ctx, acct.Actor); err != nil {
@@ -62,6 +67,9 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID int64, in Profile
 		}
 		if err := s.store.UpdateAccountProfile(ctx, acct); err != nil {
 			return storeErr(err, "profile")
+		}
+		if !changed {
+			return nil
 		}
 		return s.federateProfileUpdate(ctx, acct.Actor)
 	})

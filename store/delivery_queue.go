@@ -155,6 +155,22 @@ func (s *Store) MarkDeliveriesDone(ctx context.Context, ids []int64, status int,
 	return n, nil
 }
 
+// AbandonPendingDeliveries ends the still-pending rows of the activities
+// as failed with reason, unsent (the activity was taken back before they
+// went: a like undone while its delivery waits for a retry). A row being
+// sent at that moment is pending too; its outcome, written on a row no
+// longer pending, is then dropped, as for any row that changed meanwhile.
+// It returns how many rows changed.
+func (s *Store) AbandonPendingDeliveries(ctx context.Context, activityIDs []int64, reason string, at time.Time) (int64, error) {
+	if len(activityIDs) == 0 {
+		return 0, nil
+	}
+	res := s.conn(ctx).Model(&models.Delivery{}).
+		Where("activity_id IN ? AND state = ?", activityIDs, models.DeliveryPending).
+		Updates(map[string]any{"state": models.DeliveryFailed, "last_error": reason, "next_attempt_at": at.UTC()})
+	return res.RowsAffected, translate(res.Error, "abandon pending deliveries")
+}
+
 // DeliveryAttempt is the outcome of an attempt that did not deliver: a
 // retry at NextAttemptAt, or a final failure.
 type DeliveryAttempt struct {

@@ -1,0 +1,74 @@
+package service_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/practica-social/practica/models"
+)
+
+// Unliking sends one Undo, to where the like went, and ends the like's
+// deliveries that have not gone yet (here: none has, the test dispatcher
+// sends nothing), so that a late Like cannot count again after the Undo.
+// Unliking again, or at the same moment, sends nothing more.
+func TestUnlikeUndoesOnceAndAbandonsTheLikesUnsentDeliveries(t *testing.T) {
+	f := newFixture(t)
+	owner, eve := f.person("owner"), f.person("eve")
+	c := f.community("pub", owner, models.VisibilityPublic, models.JoinOpen)
+	if _, err := f.svc.Join(f.ctx, eve.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	far := f.remote("r.test", "rita")
+	if _, err := f.svc.ReceiveFollow(f.ctx, c, far, far.IRI+"#f"); err != nil {
+		t.Fatal(err)
+	}
+	p := f.post(owner, c, "Seeds", nil)
+	f.sentSince()
+
+	if err := f.svc.LikePost(f.ctx, eve.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	liked := f.sentSince()
+	if len(liked) != 1 || liked[0].doc["type"] != "Announce" || len(liked[0].inboxes) != 1 {
+		t.Fatalf("like: sent %+v, want one Announce to r.test", liked)
+	}
+	announce, err := f.store.GetActivityByIRI(f.ctx, liked[0].doc["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Eight unlikes at once: one Undo, announced once.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if err := f.svc.UnlikePost(f.ctx, eve.ID, p.ID); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	undone := f.sentSince()
+	if len(undone) != 1 || undone[0].doc["type"] != "Announce" {
+		t.Fatalf("unlike: sent %d activities, want one Announce of the Undo", len(undone))
+	}
+	inner, _ := undone[0].doc["object"].(map[string]any)
+	if liked, _ := inner["object"].(map[string]any); inner["type"] != "Undo" || liked["type"] != "Like" || liked["actor"] != eve.IRI {
+		t.Fatalf("the announced Undo = %v, want the Undo of eve's Like embedding it", inner)
+	}
+	ds, err := f.store.ActivityDeliveries(f.ctx, announce.ID)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries of the Announce of the Like: %+v, %v", ds, err)
+	}
+	if ds[0].State != models.DeliveryFailed || ds[0].LastError == "" {
+		t.Fatalf("the unsent Announce of the Like after unliking: %s %q, want failed with a reason", ds[0].State, ds[0].LastError)
+	}
+	if got, err := f.store.GetPost(f.ctx, p.ID); err != nil || got.LikeCount != 0 {
+		t.Fatalf("like count after unliking: %+v, %v", got, err)
+	}
+	if err := f.svc.UnlikePost(f.ctx, eve.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.sentSince(); len(got) != 0 {
+		t.Fatalf("unliking a post not liked sent %d activities", len(got))
+	}
+}
