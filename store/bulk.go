@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 
 	"github.com/practica-social/practica/models"
 )
@@ -31,12 +32,15 @@ func (s *Store) CreateMembers(ctx context.Context, ms []models.Member) error {
 		if err := s.conn(ctx).Omit("Actor").CreateInBatches(ms, bulkBatch).Error; err != nil {
 			return translate(err, "create members")
 		}
-		var accepted []int64
+		var communities []int64
 		for _, m := range ms {
-			if m.State == models.MemberAccepted {
-				accepted = append(accepted, m.ActorID)
+			if m.State == models.MemberAccepted && !slices.Contains(communities, m.CommunityID) {
+				communities = append(communities, m.CommunityID)
 			}
 		}
-		return s.notePeerHosts(ctx, accepted)
+		if len(communities) == 0 {
+			return nil
+		}
+		return s.noteCommunityPeerHosts(ctx, communities)
 	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,37 +71,87 @@ func (s *Store) PeersToProbe(ctx context.Context, now time.Time, limit int) ([]P
 	return rows, translate(err, "peers to probe")
 }
 
-// notePeerHostsChunk bounds the actor ids of one statement, well under
-// both databases' limits on bound parameters.
-const notePeerHostsChunk = 1000
-
-// notePeerHosts makes sure every remote actor of actorIDs has its host in
-// peer_software, never asked if it was not there, so that the prober finds
-// it without reading memberships; gone actors too, since a gone actor that
-// is fetched again comes back with its memberships. A row that exists
-// keeps its answer and gains an actor if it had none. The INSERT does
-// nothing on a conflict and the UPDATE touches only rows without an actor,
-// so that on Postgres a membership's transaction does not lock its host's
-// row (and with it every other accept from that host) until it commits.
+// notePeerHosts makes sure every remote actor of actorIDs (a membership
+// or two being accepted) has its host in peer_software: see putPeerHosts.
+// Gone actors count too, since a gone actor that is fetched again comes
+// back with its memberships.
 func (s *Store) notePeerHosts(ctx context.Context, actorIDs []int64) error {
-	for len(actorIDs) > 0 {
-		chunk := actorIDs[:min(len(actorIDs), notePeerHostsChunk)]
-		actorIDs = actorIDs[len(chunk):]
-		err := s.conn(ctx).Exec(`INSERT INTO peer_software (host, name, version, checked_at, due_at, actor_iri)
-SELECT host, '', '', ?, ?, MIN(iri) FROM actors
-WHERE id IN ? AND local = ?
-GROUP BY host
-ON CONFLICT (host) DO NOTHING`,
-			time.Time{}, time.Time{}, chunk, false).Error
-		if err != nil {
-			return translate(err, "note hosts of members")
+	var found []peerHost
+	err := s.conn(ctx).Model(&models.Actor{}).Select("host", "iri").
+		Where("id IN ? AND local = ?", actorIDs, false).Find(&found).Error
+	if err != nil {
+		return translate(err, "hosts of members")
+	}
+	return s.putPeerHosts(ctx, found)
+}
+
+// noteCommunityPeerHosts is notePeerHosts for every accepted remote member
+// of the communities, for memberships written in bulk. It reads the
+// memberships by community, in one pass, rather than the actors by a
+// list of thousands of ids: on a table whose statistics are stale (never
+// analysed, autovacuum off) Postgres reads such a list by scanning every
+// actor and comparing each with the whole list.
+func (s *Store) noteCommunityPeerHosts(ctx context.Context, communityIDs []int64) error {
+	var found []peerHost
+	err := s.conn(ctx).Table("members").
+		Select("actors.host AS host, MIN(actors.iri) AS iri").
+		Joins("JOIN actors ON actors.id = members.actor_id").
+		Where("members.community_id IN ? AND members.state = ? AND actors.local = ?", communityIDs, models.MemberAccepted, false).
+		Group("actors.host").Find(&found).Error
+	if err != nil {
+		return translate(err, "hosts of members")
+	}
+	return s.putPeerHosts(ctx, found)
+}
+
+// peerHost is a remote host with one of its actors.
+type peerHost struct{ Host, IRI string }
+
+// putPeerHosts writes a never-asked row for each host that has none, and
+// gives an actor to rows that have none (written by a probe before the
+// host had members): of each host's actors, the first IRI. The INSERT does
+// nothing on a conflict and the UPDATE runs only for rows without an
+// actor, so that on Postgres a membership's transaction does not lock its
+// host's row (and with it every other accept from that host) until it
+// commits.
+func (s *Store) putPeerHosts(ctx context.Context, found []peerHost) error {
+	actorOf := make(map[string]string, len(found))
+	for _, a := range found {
+		if cur, ok := actorOf[a.Host]; !ok || a.IRI < cur {
+			actorOf[a.Host] = a.IRI
 		}
-		err = s.conn(ctx).Exec(`UPDATE peer_software
-SET actor_iri = (SELECT MIN(iri) FROM actors WHERE actors.host = peer_software.host AND actors.id IN ?)
-WHERE actor_iri = '' AND host IN (SELECT host FROM actors WHERE id IN ? AND local = ?)`,
-			chunk, chunk, false).Error
+	}
+	if len(actorOf) == 0 {
+		return nil
+	}
+	rows := make([]models.PeerSoftware, 0, len(actorOf))
+	hosts := make([]string, 0, len(actorOf))
+	for host, iri := range actorOf {
+		rows = append(rows, models.PeerSoftware{Host: host, ActorIRI: iri})
+		hosts = append(hosts, host)
+	}
+	// Sorted, so that two transactions inserting the same hosts wait on
+	// each other in one order instead of deadlocking.
+	slices.SortFunc(rows, func(a, b models.PeerSoftware) int { return strings.Compare(a.Host, b.Host) })
+	err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, bulkBatch).Error
+	if err != nil {
+		return translate(err, "note hosts of members")
+	}
+	var bare []string
+	for start := 0; start < len(hosts); start += idChunk {
+		var some []string
+		err := s.conn(ctx).Model(&models.PeerSoftware{}).
+			Where("host IN ? AND actor_iri = ''", hosts[start:min(start+idChunk, len(hosts))]).Pluck("host", &some).Error
 		if err != nil {
-			return translate(err, "note actors of member hosts")
+			return translate(err, "hosts without an actor")
+		}
+		bare = append(bare, some...)
+	}
+	for _, host := range bare {
+		err := s.conn(ctx).Model(&models.PeerSoftware{}).Where("host = ? AND actor_iri = ''", host).
+			Update("actor_iri", actorOf[host]).Error
+		if err != nil {
+			return translate(err, "note an actor of "+host)
 		}
 	}
 	return nil
