@@ -64,7 +64,8 @@ func (s *Service) UnlikePost(ctx context.Context, actorID, postID int64) error {
 	if err != nil {
 		return err
 	}
-	return s.store.WithTx(ctx, func(ctx context.Context) error {
+	undone := ""
+	err = s.store.WithTx(ctx, func(ctx context.Context) error {
 		like, err := s.store.GetLike(ctx, p.ID, actorID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -77,9 +78,7 @@ func (s *Service) UnlikePost(ctx context.Context, actorID, postID int64) error {
 		if deleted, err := s.store.DeleteLike(ctx, p.ID, actorID); err != nil || !deleted {
 			return storeErr(err, "like")
 		}
-		if err := s.abandonLikeDeliveries(ctx, c, like.ActivityIRI); err != nil {
-			return err
-		}
+		undone = like.ActivityIRI
 		// The Undo embeds the Like as it was sent, so that receivers can
 		// check it is the actor's own; a like stored without its activity
 		// (none should be) is described again from the row.
@@ -98,13 +97,25 @@ func (s *Service) UnlikePost(ctx context.Context, actorID, postID int64) error {
 		act := &models.Activity{IRI: id, Type: "Undo", ActorID: actorID, ObjectIRI: like.ActivityIRI, CommunityID: &c.ID, Audience: p.Audience, Local: true, JSON: body}
 		return s.federateReaction(ctx, c, act)
 	})
+	if err != nil || undone == "" {
+		return err
+	}
+	// After the commit, in statements of their own: the sender may be
+	// writing outcomes of these rows, and the unlike must neither hold
+	// their locks while it publishes nor fail when it loses that race.
+	if err := s.abandonLikeDeliveries(ctx, c, undone); err != nil {
+		s.log.Warn("end the unsent deliveries of a like taken back", "like", undone, "err", err)
+	}
+	return nil
 }
 
-// abandonLikeDeliveries ends the deliveries of a like being taken back
-// that have not gone yet (a server down, say, with retries waiting): the
-// Like and the community's Announce of it. Sent after the Undo, they would
-// count the like again where the Undo found nothing to take back; the
-// Undo still goes everywhere, and where no like arrived it does nothing.
+// abandonLikeDeliveries ends the deliveries of a like taken back that
+// failed before and wait for a retry (a server down, say): the Like's and
+// the community's Announce's of it. Sent after the Undo, they would count
+// the like again where the Undo found nothing to take back; the Undo goes
+// everywhere, and where no like arrived it does nothing. Rows never tried
+// are left: they are the fan-out under way, about to go, and may be in a
+// sender's hands already.
 func (s *Service) abandonLikeDeliveries(ctx context.Context, c *models.Community, likeIRI string) error {
 	var ids []int64
 	if a, err := s.store.GetActivityByIRI(ctx, likeIRI); err == nil {
@@ -119,7 +130,7 @@ func (s *Service) abandonLikeDeliveries(ctx context.Context, c *models.Community
 			return storeErr(err, "announce of like")
 		}
 	}
-	_, err := s.store.AbandonPendingDeliveries(ctx, ids, "not sent: the like was taken back first", s.now())
+	_, err := s.store.AbandonRetries(ctx, ids, "not sent: the like was taken back first", s.now())
 	return storeErr(err, "deliveries of like")
 }
 

@@ -1,16 +1,20 @@
 package service_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/store"
 )
 
 // Unliking sends one Undo, to where the like went, and ends the like's
-// deliveries that have not gone yet (here: none has, the test dispatcher
-// sends nothing), so that a late Like cannot count again after the Undo.
-// Unliking again, or at the same moment, sends nothing more.
+// deliveries that failed and wait for a retry, so that a late Like cannot
+// count again after the Undo; a delivery never tried (the fan-out under
+// way) is left to go. Unliking again, or at the same moment, sends
+// nothing more.
 func TestUnlikeUndoesOnceAndAbandonsTheLikesUnsentDeliveries(t *testing.T) {
 	f := newFixture(t)
 	owner, eve := f.person("owner"), f.person("eve")
@@ -18,9 +22,10 @@ func TestUnlikeUndoesOnceAndAbandonsTheLikesUnsentDeliveries(t *testing.T) {
 	if _, err := f.svc.Join(f.ctx, eve.ID, c); err != nil {
 		t.Fatal(err)
 	}
-	far := f.remote("r.test", "rita")
-	if _, err := f.svc.ReceiveFollow(f.ctx, c, far, far.IRI+"#f"); err != nil {
-		t.Fatal(err)
+	for _, far := range []*models.Actor{f.remote("r.test", "rita"), f.remote("s.test", "sam")} {
+		if _, err := f.svc.ReceiveFollow(f.ctx, c, far, far.IRI+"#f"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	p := f.post(owner, c, "Seeds", nil)
 	f.sentSince()
@@ -29,11 +34,24 @@ func TestUnlikeUndoesOnceAndAbandonsTheLikesUnsentDeliveries(t *testing.T) {
 		t.Fatal(err)
 	}
 	liked := f.sentSince()
-	if len(liked) != 1 || liked[0].doc["type"] != "Announce" || len(liked[0].inboxes) != 1 {
-		t.Fatalf("like: sent %+v, want one Announce to r.test", liked)
+	if len(liked) != 1 || liked[0].doc["type"] != "Announce" || len(liked[0].inboxes) != 2 {
+		t.Fatalf("like: sent %+v, want one Announce to r.test and s.test", liked)
 	}
 	announce, err := f.store.GetActivityByIRI(f.ctx, liked[0].doc["id"].(string))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// r.test is down: its delivery failed once and waits for a retry.
+	ds, err := f.store.ActivityDeliveries(f.ctx, announce.ID)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("deliveries of the Announce of the Like: %+v, %v", ds, err)
+	}
+	down := ds[0].ID
+	if ds[1].Host == "r.test" {
+		down = ds[1].ID
+	}
+	if _, err := f.store.RecordDeliveryAttempt(f.ctx, store.DeliveryAttempt{ID: down, State: models.DeliveryPending, Attempts: 1,
+		NextAttemptAt: time.Now().Add(time.Hour), LastStatus: 503, LastError: "503 Service Unavailable"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -55,12 +73,16 @@ func TestUnlikeUndoesOnceAndAbandonsTheLikesUnsentDeliveries(t *testing.T) {
 	if liked, _ := inner["object"].(map[string]any); inner["type"] != "Undo" || liked["type"] != "Like" || liked["actor"] != eve.IRI {
 		t.Fatalf("the announced Undo = %v, want the Undo of eve's Like embedding it", inner)
 	}
-	ds, err := f.store.ActivityDeliveries(f.ctx, announce.ID)
-	if err != nil || len(ds) != 1 {
+	if ds, err = f.store.ActivityDeliveries(f.ctx, announce.ID); err != nil || len(ds) != 2 {
 		t.Fatalf("deliveries of the Announce of the Like: %+v, %v", ds, err)
 	}
-	if ds[0].State != models.DeliveryFailed || ds[0].LastError == "" {
-		t.Fatalf("the unsent Announce of the Like after unliking: %s %q, want failed with a reason", ds[0].State, ds[0].LastError)
+	for _, d := range ds {
+		switch {
+		case d.ID == down && (d.State != models.DeliveryFailed || !strings.Contains(d.LastError, "taken back")):
+			t.Errorf("the retry to r.test after unliking: %s %q, want failed, not sent", d.State, d.LastError)
+		case d.ID != down && d.State != models.DeliveryPending:
+			t.Errorf("the delivery to s.test never tried: %s, want it left to go", d.State)
+		}
 	}
 	if got, err := f.store.GetPost(f.ctx, p.ID); err != nil || got.LikeCount != 0 {
 		t.Fatalf("like count after unliking: %+v, %v", got, err)

@@ -155,18 +155,18 @@ func (s *Store) MarkDeliveriesDone(ctx context.Context, ids []int64, status int,
 	return n, nil
 }
 
-// AbandonPendingDeliveries ends the still-pending rows of the activities
-// as failed with reason, unsent (the activity was taken back before they
-// went: a like undone while its delivery waits for a retry). A row being
-// sent at that moment is pending too; its outcome, written on a row no
-// longer pending, is then dropped, as for any row that changed meanwhile.
-// It returns how many rows changed.
-func (s *Store) AbandonPendingDeliveries(ctx context.Context, activityIDs []int64, reason string, at time.Time) (int64, error) {
+// AbandonRetries ends the pending rows of the activities that were tried
+// before and wait for a retry, as failed with reason, unsent (the activity
+// was taken back meanwhile: a like undone while its server was down). A
+// row being retried at that moment is pending too; its outcome, written on
+// a row no longer pending, is then dropped, as for any row that changed
+// meanwhile. It returns how many rows changed.
+func (s *Store) AbandonRetries(ctx context.Context, activityIDs []int64, reason string, at time.Time) (int64, error) {
 	if len(activityIDs) == 0 {
 		return 0, nil
 	}
 	res := s.conn(ctx).Model(&models.Delivery{}).
-		Where("activity_id IN ? AND state = ?", activityIDs, models.DeliveryPending).
+		Where("activity_id IN ? AND state = ? AND attempts > 0", activityIDs, models.DeliveryPending).
 		Updates(map[string]any{"state": models.DeliveryFailed, "last_error": reason, "next_attempt_at": at.UTC()})
 	return res.RowsAffected, translate(res.Error, "abandon pending deliveries")
 }

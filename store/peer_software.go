@@ -111,9 +111,11 @@ type peerHost struct{ Host, IRI string }
 // gives an actor to rows that have none (written by a probe before the
 // host had members): of each host's actors, the first IRI. The INSERT does
 // nothing on a conflict and the UPDATE runs only for rows without an
-// actor, so that on Postgres a membership's transaction does not lock its
-// host's row (and with it every other accept from that host) until it
-// commits.
+// actor, so that on Postgres a membership's transaction does not lock a
+// host's row that is complete (and with it every other accept from that
+// host) until it commits; only the first accepts of a new host wait for
+// each other. Both go in host order, so that two transactions wait on
+// each other in one order instead of deadlocking.
 func (s *Store) putPeerHosts(ctx context.Context, found []peerHost) error {
 	actorOf := make(map[string]string, len(found))
 	for _, a := range found {
@@ -130,8 +132,6 @@ func (s *Store) putPeerHosts(ctx context.Context, found []peerHost) error {
 		rows = append(rows, models.PeerSoftware{Host: host, ActorIRI: iri})
 		hosts = append(hosts, host)
 	}
-	// Sorted, so that two transactions inserting the same hosts wait on
-	// each other in one order instead of deadlocking.
 	slices.SortFunc(rows, func(a, b models.PeerSoftware) int { return strings.Compare(a.Host, b.Host) })
 	err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, bulkBatch).Error
 	if err != nil {
@@ -147,6 +147,7 @@ func (s *Store) putPeerHosts(ctx context.Context, found []peerHost) error {
 		}
 		bare = append(bare, some...)
 	}
+	slices.Sort(bare)
 	for _, host := range bare {
 		err := s.conn(ctx).Model(&models.PeerSoftware{}).Where("host = ? AND actor_iri = ''", host).
 			Update("actor_iri", actorOf[host]).Error
