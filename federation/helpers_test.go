@@ -32,3 +32,20 @@ func joinApproved(t *testing.T, inst *testrig.Instance, c *models.Community, mod
 		t.Fatal(err)
 	}
 }
+
+// joinFrom makes a person on inst join the community with handle (looked
+// up from inst) and waits until inst sees the follow accepted; it returns
+// inst's record of the community.
+func joinFrom(t *testing.T, inst *testrig.Instance, personID int64, handle string) *models.Community {
+	t.Helper()
+	ctx := context.Background()
+	c, err := inst.LookupCommunity(ctx, handle)
+	if err != nil {
+		t.Fatalf("look up %s: %v", handle, err)
+	}
+	if _, err := inst.Service.Join(ctx, personID, c); err != nil {
+		t.Fatalf("join %s: %v", handle, err)
+	}
+	eventually(t, "the follow of "+handle+" accepted", func() bool { ok, _ := inst.Service.LocalMembersFollow(ctx, c); return ok })
+	return c
+}

@@ -24,25 +24,8 @@ func TestUnlikeReachesTheCommunityAndItsMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gardenOnB, err := b.LookupCommunity(ctx, "@gardening@org-a.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gardenOnC, err := c.LookupCommunity(ctx, "@gardening@org-a.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Service.Join(ctx, bob.ID, gardenOnB); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Service.Join(ctx, carol.ID, gardenOnC); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "B and C see their follows accepted", func() bool {
-		okB, _ := b.Service.LocalMembersFollow(ctx, gardenOnB)
-		okC, _ := c.Service.LocalMembersFollow(ctx, gardenOnC)
-		return okB && okC
-	})
+	joinFrom(t, b, bob.ID, "@gardening@org-a.test")
+	joinFrom(t, c, carol.ID, "@gardening@org-a.test")
 	thread := postIn(t, a, alice.ID, garden.ID, "Seed swap on Saturday")
 	eventually(t, "B and C receive alice's thread", func() bool {
 		return postOn(t, b, thread.IRI) != nil && postOn(t, c, thread.IRI) != nil
@@ -102,14 +85,7 @@ func TestLikeAndUnlikeInAMembersOnlyCommunityFromAnotherServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	circleOnB, err := b.LookupCommunity(ctx, "@circle@org-a.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Service.Join(ctx, bob.ID, circleOnB); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "B sees bob's follow accepted", func() bool { ok, _ := b.Service.LocalMembersFollow(ctx, circleOnB); return ok })
+	joinFrom(t, b, bob.ID, "@circle@org-a.test")
 	thread := postIn(t, a, alice.ID, circle.ID, "Between us")
 	stored := func(inst *testrig.Instance) *models.Post {
 		p, err := inst.Store.GetPostByIRI(ctx, thread.IRI)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -19,28 +20,14 @@ type postForm struct {
 }
 
 // Like records the logged-in person's like of a post.
-func (h *Handlers) Like(c echo.Context) error {
-	si, err := requireLogin(c)
-	if si == nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	cm, _, threadID, err := h.svc.PostLocation(ctx, id, viewer(c))
-	if err != nil {
-		return err
-	}
-	if err := h.svc.LikePost(ctx, si.Account.ActorID, id); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, postAnchor(cm, id, threadID))
-}
+func (h *Handlers) Like(c echo.Context) error { return h.react(c, h.svc.LikePost) }
 
 // Unlike takes back the logged-in person's like of a post.
-func (h *Handlers) Unlike(c echo.Context) error {
+func (h *Handlers) Unlike(c echo.Context) error { return h.react(c, h.svc.UnlikePost) }
+
+// react runs a like or an unlike of the :id post by the logged-in person,
+// who must be able to see it, and returns to the post.
+func (h *Handlers) react(c echo.Context, act func(ctx context.Context, actorID, postID int64) error) error {
 	si, err := requireLogin(c)
 	if si == nil {
 		return err
@@ -54,7 +41,7 @@ func (h *Handlers) Unlike(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.UnlikePost(ctx, si.Account.ActorID, id); err != nil {
+	if err := act(ctx, si.Account.ActorID, id); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, postAnchor(cm, id, threadID))
