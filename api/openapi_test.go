@@ -143,10 +143,13 @@ func TestOpenAPISchemasMatchTheTypes(t *testing.T) {
 		"Token": api.Token{}, "Community": api.Community{}, "Membership": api.Membership{}, "Member": api.Member{},
 		"Post": api.Post{}, "PostWithReplies": api.PostWithReplies{}, "CommunityPage": api.Page[api.Community]{},
 		"PostPage": api.Page[api.Post]{}, "MemberPage": api.Page[api.Member]{},
+		"MembershipRequest": api.MembershipRequest{}, "MembershipRequestPage": api.Page[api.MembershipRequest]{},
+		"TokenPage": api.Page[api.Token]{},
 	}
 	requests := map[string]any{
 		"CreateCommunityRequest": api.CreateCommunityRequest{}, "UpdateCommunityRequest": api.UpdateCommunityRequest{},
 		"CreateThreadRequest": api.CreateThreadRequest{}, "ReplyRequest": api.ReplyRequest{}, "EditPostRequest": api.EditPostRequest{},
+		"SetMemberRoleRequest": api.SetMemberRoleRequest{},
 	}
 	check := func(name string, v any, response bool) {
 		s, ok := doc.Components.Schemas[name]

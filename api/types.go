@@ -63,6 +63,8 @@ type Token struct {
 	Scopes     []string   `json:"scopes"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	// RevokedAt is set on a revoked token, which never works again.
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 // Community is a community's public profile, and where the caller stands.
@@ -106,6 +108,22 @@ type Member struct {
 	// Origin is local for people of this server, remote otherwise.
 	Origin   string    `json:"origin"`
 	JoinedAt time.Time `json:"joined_at"`
+}
+
+// MembershipRequest is someone's request to join, waiting for a
+// moderator's decision.
+type MembershipRequest struct {
+	Actor Actor `json:"actor"`
+	// Origin is local for people of this server, remote otherwise.
+	Origin      string    `json:"origin"`
+	RequestedAt time.Time `json:"requested_at"`
+}
+
+// SetMemberRoleRequest is the body of PATCH
+// /communities/{handle}/members/{member}.
+type SetMemberRoleRequest struct {
+	// Role is moderator or member.
+	Role string `json:"role"`
 }
 
 // Post is a thread's first post or a reply.
@@ -245,6 +263,15 @@ func MemberToAPI(m *models.Member) Member {
 	return Member{Actor: ActorToAPI(m.Actor), Role: string(m.Role), Origin: origin, JoinedAt: m.CreatedAt}
 }
 
+// MembershipRequestToAPI is one request waiting for a decision.
+func MembershipRequestToAPI(m *models.Member) MembershipRequest {
+	origin := "remote"
+	if m.Actor != nil && m.Actor.Local {
+		origin = "local"
+	}
+	return MembershipRequest{Actor: ActorToAPI(m.Actor), Origin: origin, RequestedAt: m.CreatedAt}
+}
+
 // PostToAPI is a post the caller may see (the service decided), in the
 // community with the given handle.
 func PostToAPI(p *models.Post, communityHandle string, liked bool) Post {
@@ -267,7 +294,7 @@ func PostToAPI(p *models.Post, communityHandle string, liked bool) Post {
 
 // TokenToAPI describes a token without revealing it.
 func TokenToAPI(t *models.AccessToken) Token {
-	return Token{ID: idString(t.ID), Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt}
+	return Token{ID: idString(t.ID), Name: t.Name, Scopes: t.Scopes, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
 }
 
 // postsToAPI converts a page of posts of one community.

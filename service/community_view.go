@@ -174,6 +174,9 @@ func (s *Service) threadsFor(ctx context.Context, c *models.Community, v Viewer,
 // PendingMembers lists a local community's membership requests; only its
 // moderators may see them.
 func (s *Service) PendingMembers(ctx context.Context, c *models.Community, moderatorID int64) ([]models.Member, error) {
+	if !c.Local {
+		return nil, NotFound("community")
+	}
 	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
 		return nil, err
 	}

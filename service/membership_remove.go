@@ -26,7 +26,7 @@ func (s *Service) RemoveMember(ctx context.Context, c *models.Community, moderat
 		return err
 	}
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.GetMember(ctx, c.ID, actorID)
+		m, err := s.store.LockMember(ctx, c.ID, actorID)
 		if err != nil {
 			return storeErr(err, "member")
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/practica-social/practica/models"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // PutMember inserts a membership or, when the (community, actor) pair
@@ -35,6 +36,21 @@ func (s *Store) GetMember(ctx context.Context, communityID, actorID int64) (*mod
 	err := s.conn(ctx).Where("community_id = ? AND actor_id = ?", communityID, actorID).First(&m).Error
 	if err != nil {
 		return nil, translate(err, fmt.Sprintf("get member %d of community %d", actorID, communityID))
+	}
+	return &m, nil
+}
+
+// LockMember is GetMember for a transaction that will change the
+// membership: on Postgres the row stays locked until the transaction ends,
+// so two moderators deciding about the same person at once cannot both
+// act on the state they read (two Accepts sent; a removal undone by a
+// role change that read the member as still accepted).
+func (s *Store) LockMember(ctx context.Context, communityID, actorID int64) (*models.Member, error) {
+	var m models.Member
+	err := s.conn(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("community_id = ? AND actor_id = ?", communityID, actorID).First(&m).Error
+	if err != nil {
+		return nil, translate(err, fmt.Sprintf("lock member %d of community %d", actorID, communityID))
 	}
 	return &m, nil
 }

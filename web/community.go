@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
 )
 
@@ -71,57 +70,4 @@ func (h *Handlers) RemoteFollowRedirect(c echo.Context) error {
 		return service.Invalid("your server's follow page has an address we cannot send you to; search for %s on your server instead", handleOf(cm.Actor))
 	}
 	return c.Redirect(http.StatusSeeOther, u.String())
-}
-
-// membersView is the members page's data.
-type membersView struct {
-	Community  *models.Community
-	Page       service.Page[models.Member]
-	Visible    bool
-	Pending    []models.Member
-	Membership service.Membership
-}
-
-// MembersPage lists a community's members with their roles and where they
-// come from, and — for moderators — the requests waiting for a decision.
-func (h *Handlers) MembersPage(c echo.Context) error {
-	ctx := c.Request().Context()
-	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
-	if err != nil {
-		return err
-	}
-	v := membersView{Community: cm}
-	if !cm.Local {
-		return h.render(c, http.StatusOK, "members", "Members of "+cm.Actor.Name, v)
-	}
-	v.Page, v.Visible, err = h.svc.Members(ctx, cm, viewer(c), nil, cursor(c, "after"), 100)
-	if err != nil {
-		return err
-	}
-	if v.Membership, err = h.svc.MembershipOf(ctx, cm, viewer(c).ActorID); err != nil {
-		return err
-	}
-	if v.Membership.Moderates() {
-		if v.Pending, err = h.svc.PendingMembers(ctx, cm, viewer(c).ActorID); err != nil {
-			return err
-		}
-	}
-	return h.render(c, http.StatusOK, "members", "Members of "+cm.Actor.Name, v)
-}
-
-// DecideMember approves or refuses a membership request; moderators only.
-func (h *Handlers) DecideMember(c echo.Context) error {
-	si, cm, err := h.loggedInCommunity(c)
-	if cm == nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	actorID, err := idParam(c, "actor")
-	if err != nil {
-		return err
-	}
-	if err := h.svc.DecideMember(ctx, cm, si.Account.ActorID, actorID, c.FormValue("decision") == "approve"); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members#requests")
 }

@@ -211,6 +211,9 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.GET("/authorize_interaction", h.AuthorizeInteraction)
 	e.GET("/c/:name/members", h.MembersPage)
 	e.POST("/c/:name/members/:actor", h.DecideMember, h.CSRF)
+	e.POST("/c/:name/members/:actor/role", h.SetMemberRole, h.CSRF)
+	e.GET("/c/:name/members/:actor/remove", h.RemoveMemberForm)
+	e.POST("/c/:name/members/:actor/remove", h.RemoveMember, h.CSRF)
 
 	e.GET("/c/:name/new", h.NewThreadForm)
 	e.POST("/c/:name/new", h.CreateThread, h.CSRF)

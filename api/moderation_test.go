@@ -1,0 +1,103 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/practica-social/practica/models"
+)
+
+type apiRequest struct {
+	Actor       apiActor `json:"actor"`
+	Origin      string   `json:"origin"`
+	RequestedAt string   `json:"requested_at"`
+}
+
+// TestModeratingMembers: moderators decide requests, the owner appoints
+// and dismisses moderators, moderators remove members — each refused to
+// whoever may not, with the right status.
+func TestModeratingMembers(t *testing.T) {
+	r := newRig(t)
+	ada, bob, eve := r.user("ada"), r.user("bob"), r.user("eve")
+	r.community("guild", ada, models.VisibilityPublic, models.JoinApproval)
+	r.call(http.MethodPost, "/communities/guild/join", bob.write, nil).ok(http.StatusOK, nil)
+	r.call(http.MethodPost, "/communities/guild/join", eve.write, nil).ok(http.StatusOK, nil)
+	guild, err := r.inst.Service.CommunityByHandle(r.ctx, "guild")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zed := r.remoteCommunity("org-z.test", "zed").Actor // any remote actor will do
+	if _, err := r.inst.Service.ReceiveFollow(r.ctx, guild, zed, "http://org-z.test/follows/1"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Only moderators see who waits.
+	r.call(http.MethodGet, "/communities/guild/requests", eve.read, nil).fails(http.StatusForbidden, "forbidden", "moderators")
+	var reqs page[apiRequest]
+	r.call(http.MethodGet, "/communities/guild/requests", ada.read, nil).ok(http.StatusOK, &reqs)
+	var got []string
+	for _, q := range reqs.Items {
+		got = append(got, q.Actor.Acct+" "+q.Origin)
+	}
+	if strings.Join(got, ", ") != "bob@org-a.test local, eve@org-a.test local, zed@org-z.test remote" || reqs.Items[0].RequestedAt == "" {
+		t.Fatalf("requests: %v", reqs.Items)
+	}
+
+	r.call(http.MethodPost, "/communities/guild/requests/bob/approve", ada.write, nil).ok(http.StatusNoContent, nil)
+	r.call(http.MethodPost, "/communities/guild/requests/bob/approve", ada.write, nil).fails(http.StatusConflict, "conflict", "already decided")
+	r.call(http.MethodPost, "/communities/guild/requests/eve@org-a.test/reject", ada.write, nil).ok(http.StatusNoContent, nil)
+	var c apiCommunity
+	r.call(http.MethodGet, "/communities/guild", eve.read, nil).ok(http.StatusOK, &c)
+	if c.Membership.State != "rejected" || *c.MemberCount != 2 {
+		t.Fatalf("after the decisions eve sees %+v, %d members", c.Membership, *c.MemberCount)
+	}
+	r.call(http.MethodPost, "/communities/guild/requests/nobody/approve", ada.write, nil).fails(http.StatusNotFound, "not_found", "member")
+	r.call(http.MethodPost, "/communities/guild/requests/zed@org-z.test/approve", ada.read, nil).fails(http.StatusForbidden, "forbidden", "write scope")
+	r.call(http.MethodPost, "/communities/guild/requests/zed@org-z.test/approve", eve.write, nil).fails(http.StatusForbidden, "forbidden", "moderators")
+	r.call(http.MethodGet, "/communities/nothing/requests", ada.read, nil).fails(http.StatusNotFound, "not_found", "community")
+
+	// The owner appoints bob, who then decides zed's request.
+	var m apiMember
+	r.call(http.MethodPatch, "/communities/guild/members/bob", ada.write, map[string]string{"role": "moderator"}).ok(http.StatusOK, &m)
+	if m.Actor.Acct != "bob@org-a.test" || m.Role != "moderator" {
+		t.Fatalf("appointed: %+v", m)
+	}
+	r.call(http.MethodPost, "/communities/guild/requests/zed@org-z.test/approve", bob.write, nil).ok(http.StatusNoContent, nil)
+	mods, _ := walk[apiMember](r, "/communities/guild/members?role=moderator", eve.read, 10)
+	if len(mods) != 1 || mods[0].Actor.Acct != "bob@org-a.test" {
+		t.Fatalf("public moderators list: %+v", mods)
+	}
+
+	// Roles are the owner's to give, to people of this server.
+	r.call(http.MethodPatch, "/communities/guild/members/zed@org-z.test", bob.write, map[string]string{"role": "moderator"}).fails(http.StatusForbidden, "forbidden", "owner")
+	r.call(http.MethodPatch, "/communities/guild/members/zed@org-z.test", ada.write, map[string]string{"role": "moderator"}).fails(http.StatusBadRequest, "invalid_request", "this server")
+	r.call(http.MethodPatch, "/communities/guild/members/bob", ada.write, map[string]string{"role": "owner"}).fails(http.StatusBadRequest, "invalid_request", "role")
+	r.call(http.MethodPatch, "/communities/guild/members/bob", ada.write, map[string]string{"rank": "moderator"}).fails(http.StatusBadRequest, "invalid_request", "rank")
+	r.call(http.MethodPatch, "/communities/guild/members/ada", ada.write, map[string]string{"role": "member"}).fails(http.StatusForbidden, "forbidden", "owner's role")
+
+	// Removals: the owner stays, a moderator removes a member, only the
+	// owner removes a moderator.
+	r.call(http.MethodDelete, "/communities/guild/members/ada", bob.write, nil).fails(http.StatusForbidden, "forbidden", "owner")
+	r.call(http.MethodDelete, "/communities/guild/members/zed@org-z.test", eve.write, nil).fails(http.StatusForbidden, "forbidden", "moderators")
+	r.call(http.MethodDelete, "/communities/guild/members/zed@org-z.test", bob.write, nil).ok(http.StatusNoContent, nil)
+	r.call(http.MethodDelete, "/communities/guild/members/zed@org-z.test", bob.write, nil).fails(http.StatusNotFound, "not_found", "member")
+	r.call(http.MethodPatch, "/communities/guild/members/bob", ada.write, map[string]string{"role": "member"}).ok(http.StatusOK, &m)
+	if m.Role != "member" {
+		t.Fatalf("dismissed: %+v", m)
+	}
+	r.call(http.MethodDelete, "/communities/guild/members/zed@org-z.test", bob.write, nil).fails(http.StatusForbidden, "forbidden", "moderators")
+	r.call(http.MethodDelete, "/communities/guild/members/bob", ada.write, nil).ok(http.StatusNoContent, nil)
+	members, _ := walk[apiMember](r, "/communities/guild/members", ada.read, 10)
+	if len(members) != 1 || members[0].Actor.Acct != "ada@org-a.test" {
+		t.Fatalf("members left: %+v", members)
+	}
+	// A removed person's new request waits for a moderator.
+	var again apiMembership
+	r.call(http.MethodPost, "/communities/guild/join", bob.write, nil).ok(http.StatusOK, &again)
+	reqs = page[apiRequest]{}
+	r.call(http.MethodGet, "/communities/guild/requests", ada.read, nil).ok(http.StatusOK, &reqs)
+	if again.State != "pending" || len(reqs.Items) != 1 || reqs.Items[0].Actor.Acct != "bob@org-a.test" {
+		t.Fatalf("bob asks again after his removal: %+v; waiting: %+v", again, reqs.Items)
+	}
+}

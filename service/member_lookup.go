@@ -1,0 +1,68 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/store"
+)
+
+// MemberByHandle returns the membership, in any state, that the actor
+// named by handle holds in local community c: "user" or "user@host" for
+// people of this server, "user@host" for others. Only the community's
+// moderators may look: to anyone else whether someone asked to join is
+// not known.
+func (s *Service) MemberByHandle(ctx context.Context, c *models.Community, moderatorID int64, handle string) (*models.Member, error) {
+	if !c.Local {
+		return nil, NotFound("community")
+	}
+	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
+		return nil, err
+	}
+	handle = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
+	name, host, ok := strings.Cut(handle, "@")
+	if !ok {
+		host = s.urls.Host()
+	}
+	if name == "" || host == "" {
+		return nil, Invalid("member: give a handle such as name@host")
+	}
+	actors, err := s.store.FindActorsByHandle(ctx, name, host)
+	if err != nil {
+		return nil, storeErr(err, "member")
+	}
+	for i := range actors {
+		m, err := s.store.GetMember(ctx, c.ID, actors[i].ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, storeErr(err, "member")
+		}
+		m.Actor = &actors[i]
+		return m, nil
+	}
+	return nil, NotFound("member")
+}
+
+// MemberForModerator returns actorID's membership, in any state, of local
+// community c, with its actor, for a moderator about to act on it (the
+// web UI's confirmation pages). Only moderators may look.
+func (s *Service) MemberForModerator(ctx context.Context, c *models.Community, moderatorID, actorID int64) (*models.Member, error) {
+	if !c.Local {
+		return nil, NotFound("community")
+	}
+	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
+		return nil, err
+	}
+	m, err := s.store.GetMember(ctx, c.ID, actorID)
+	if err != nil {
+		return nil, storeErr(err, "member")
+	}
+	if m.Actor, err = s.store.GetActor(ctx, actorID); err != nil {
+		return nil, storeErr(err, "member")
+	}
+	return m, nil
+}

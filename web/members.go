@@ -1,0 +1,143 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/service"
+)
+
+// membersView is the members page's data.
+type membersView struct {
+	Community  *models.Community
+	Page       service.Page[models.Member]
+	Rows       []memberRow
+	Visible    bool
+	Pending    []models.Member
+	Membership service.Membership
+}
+
+// memberRow is one member with what the viewer may do to them.
+type memberRow struct {
+	*models.Member
+	Can service.MemberActions
+}
+
+// MembersPage lists a community's members with their roles and where they
+// come from, and — for moderators — the requests waiting for a decision
+// and what they may do to each member.
+func (h *Handlers) MembersPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
+	if err != nil {
+		return err
+	}
+	v := membersView{Community: cm}
+	if !cm.Local {
+		return h.render(c, http.StatusOK, "members", "Members of "+cm.Actor.Name, v)
+	}
+	me := viewer(c)
+	v.Page, v.Visible, err = h.svc.Members(ctx, cm, me, nil, cursor(c, "after"), 100)
+	if err != nil {
+		return err
+	}
+	if v.Membership, err = h.svc.MembershipOf(ctx, cm, me.ActorID); err != nil {
+		return err
+	}
+	for i := range v.Page.Items {
+		m := &v.Page.Items[i]
+		v.Rows = append(v.Rows, memberRow{Member: m, Can: service.ActionsOn(me.ActorID, v.Membership, m)})
+	}
+	if v.Membership.Moderates() {
+		if v.Pending, err = h.svc.PendingMembers(ctx, cm, me.ActorID); err != nil {
+			return err
+		}
+	}
+	return h.render(c, http.StatusOK, "members", "Members of "+cm.Actor.Name, v)
+}
+
+// DecideMember approves or refuses a membership request; moderators only.
+func (h *Handlers) DecideMember(c echo.Context) error {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
+		return err
+	}
+	actorID, err := idParam(c, "actor")
+	if err != nil {
+		return err
+	}
+	var approve bool
+	switch c.FormValue("decision") {
+	case "approve":
+		approve = true
+	case "reject":
+	default:
+		return service.Invalid("decision: choose approve or reject")
+	}
+	if err := h.svc.DecideMember(c.Request().Context(), cm, si.Account.ActorID, actorID, approve); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members#requests")
+}
+
+// SetMemberRole appoints a member as moderator or dismisses one; the
+// owner only.
+func (h *Handlers) SetMemberRole(c echo.Context) error {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
+		return err
+	}
+	actorID, err := idParam(c, "actor")
+	if err != nil {
+		return err
+	}
+	role := models.Role(c.FormValue("role"))
+	if err := h.svc.SetMemberRole(c.Request().Context(), cm, si.Account.ActorID, actorID, role); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members")
+}
+
+// removeMemberView is the removal confirmation page's data.
+type removeMemberView struct {
+	Community *models.Community
+	Member    *models.Member
+}
+
+// RemoveMemberForm asks a moderator to confirm a removal: it cannot be
+// taken back (the person may ask to join again).
+func (h *Handlers) RemoveMemberForm(c echo.Context) error {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
+		return err
+	}
+	actorID, err := idParam(c, "actor")
+	if err != nil {
+		return err
+	}
+	m, err := h.svc.MemberForModerator(c.Request().Context(), cm, si.Account.ActorID, actorID)
+	if err != nil {
+		return err
+	}
+	if m.State != models.MemberAccepted {
+		return service.NotFound("member")
+	}
+	return h.render(c, http.StatusOK, "member_remove", "Remove a member", removeMemberView{Community: cm, Member: m})
+}
+
+// RemoveMember ends someone's membership; moderators only.
+func (h *Handlers) RemoveMember(c echo.Context) error {
+	si, cm, err := h.loggedInCommunity(c)
+	if cm == nil {
+		return err
+	}
+	actorID, err := idParam(c, "actor")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.RemoveMember(c.Request().Context(), cm, si.Account.ActorID, actorID); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members")
+}
