@@ -47,10 +47,12 @@ func (s *Service) MemberByHandle(ctx context.Context, c *models.Community, moder
 	return nil, NotFound("member")
 }
 
-// MemberForModerator returns actorID's membership, in any state, of local
-// community c, with its actor, for a moderator about to act on it (the
-// web UI's confirmation pages). Only moderators may look.
-func (s *Service) MemberForModerator(ctx context.Context, c *models.Community, moderatorID, actorID int64) (*models.Member, error) {
+// MemberToRemove returns the accepted member actorID of local community
+// c, with its actor, when moderatorID may remove them (ActionsOn): the web
+// UI's confirmation page shows only removals RemoveMember would make.
+// Someone who is not a member is "not found"; a member the moderator may
+// not remove (an owner, a fellow moderator, themselves) is forbidden.
+func (s *Service) MemberToRemove(ctx context.Context, c *models.Community, moderatorID, actorID int64) (*models.Member, error) {
 	if !c.Local {
 		return nil, NotFound("community")
 	}
@@ -61,8 +63,18 @@ func (s *Service) MemberForModerator(ctx context.Context, c *models.Community, m
 	if err != nil {
 		return nil, storeErr(err, "member")
 	}
+	if m.State != models.MemberAccepted {
+		return nil, NotFound("member")
+	}
 	if m.Actor, err = s.store.GetActor(ctx, actorID); err != nil {
 		return nil, storeErr(err, "member")
+	}
+	vm, err := s.MembershipOf(ctx, c, moderatorID)
+	if err != nil {
+		return nil, err
+	}
+	if !ActionsOn(moderatorID, vm, m).Remove {
+		return nil, Forbidden("you may not remove this member: owners stay, only an owner removes a moderator, and leaving is how one goes oneself")
 	}
 	return m, nil
 }

@@ -47,22 +47,38 @@ func TestMemberByHandle(t *testing.T) {
 	}
 }
 
-func TestMemberForModerator(t *testing.T) {
+func TestMemberToRemove(t *testing.T) {
 	f := newFixture(t)
-	owner, ada, eve := f.person("owner"), f.person("ada"), f.person("eve")
+	owner, mod, ada, eve := f.person("owner"), f.person("mod"), f.person("ada"), f.person("eve")
 	c := f.community("guild", owner, models.VisibilityPublic, models.JoinOpen)
-	if _, err := f.svc.Join(f.ctx, ada.ID, c); err != nil {
+	for _, p := range []*models.Actor{mod, ada} {
+		if _, err := f.svc.Join(f.ctx, p.ID, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.svc.SetMemberRole(f.ctx, c, owner.ID, mod.ID, models.RoleModerator); err != nil {
 		t.Fatal(err)
 	}
-	m, err := f.svc.MemberForModerator(f.ctx, c, owner.ID, ada.ID)
-	if err != nil || m.Actor == nil || m.Actor.IRI != ada.IRI || m.State != models.MemberAccepted {
-		t.Fatalf("ada for the owner: %+v %v", m, err)
+	m, err := f.svc.MemberToRemove(f.ctx, c, mod.ID, ada.ID)
+	if err != nil || m.Actor == nil || m.Actor.IRI != ada.IRI {
+		t.Fatalf("ada for the moderator: %+v %v", m, err)
 	}
-	if _, err := f.svc.MemberForModerator(f.ctx, c, ada.ID, owner.ID); service.KindOf(err) != service.KindForbidden {
-		t.Fatalf("a plain member looked: %v", err)
+	for _, tc := range []struct {
+		name    string
+		by, who *models.Actor
+		kind    service.Kind
+	}{
+		{"a plain member looks", ada, owner, service.KindForbidden},
+		{"the owner", mod, owner, service.KindForbidden},
+		{"a moderator by a moderator", mod, mod, service.KindForbidden},
+		{"a stranger", owner, eve, service.KindNotFound},
+	} {
+		if _, err := f.svc.MemberToRemove(f.ctx, c, tc.by.ID, tc.who.ID); service.KindOf(err) != tc.kind {
+			t.Errorf("%s: %v, want kind %v", tc.name, err, tc.kind)
+		}
 	}
-	if _, err := f.svc.MemberForModerator(f.ctx, c, owner.ID, eve.ID); service.KindOf(err) != service.KindNotFound {
-		t.Fatalf("a stranger: %v", err)
+	if _, err := f.svc.MemberToRemove(f.ctx, c, owner.ID, mod.ID); err != nil {
+		t.Fatalf("the owner removes a moderator: %v", err)
 	}
 }
 
@@ -88,6 +104,7 @@ func TestActionsOn(t *testing.T) {
 		{"owner, moderator", 1, owner, member(local, models.RoleModerator), service.MemberActions{Remove: true, Dismiss: true}},
 		{"owner, another owner", 1, owner, member(local, models.RoleOwner), service.MemberActions{}},
 		{"owner, themselves", 2, owner, member(local, models.RoleOwner), service.MemberActions{}},
+		{"a moderator, themselves as the list shows them", 2, mod, member(local, models.RoleMember), service.MemberActions{}},
 		{"moderator, member", 1, mod, member(remote, models.RoleMember), service.MemberActions{Remove: true}},
 		{"moderator, moderator", 1, mod, member(local, models.RoleModerator), service.MemberActions{}},
 		{"moderator, themselves", 2, mod, member(local, models.RoleModerator), service.MemberActions{}},

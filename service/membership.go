@@ -31,7 +31,7 @@ func (s *Service) ReceiveFollow(ctx context.Context, c *models.Community, follow
 	}
 	var state models.MemberState
 	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		existing, err := s.store.GetMember(ctx, c.ID, follower.ID)
+		existing, err := s.store.LockMember(ctx, c.ID, follower.ID)
 		switch {
 		case err == nil:
 			state = existing.State
@@ -79,25 +79,35 @@ func (s *Service) answerFollow(ctx context.Context, c *models.Community, followe
 
 // ReceiveUnfollow handles Undo{Follow}: the actor leaves the community.
 // Owners keep their role on their own instance; a remote Undo never
-// removes a local owner.
+// removes a local owner. A refused or removed person's row stays: it is
+// what makes their next request wait for a moderator, also in an open
+// community, so leaving cannot wipe a removal.
 func (s *Service) ReceiveUnfollow(ctx context.Context, c *models.Community, follower *models.Actor) error {
-	m, err := s.store.GetMember(ctx, c.ID, follower.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return storeErr(err, "membership")
-	}
-	if m.Role == models.RoleOwner && follower.Local {
-		return Forbidden("the owner cannot leave; hand the community over first")
-	}
-	return storeErr(s.store.DeleteMember(ctx, c.ID, follower.ID), "membership")
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		m, err := s.store.LockMember(ctx, c.ID, follower.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return storeErr(err, "membership")
+		}
+		if m.State == models.MemberRejected {
+			return nil
+		}
+		if m.Role == models.RoleOwner && follower.Local {
+			return Forbidden("the owner cannot leave; hand the community over first")
+		}
+		return storeErr(s.store.DeleteMember(ctx, c.ID, follower.ID), "membership")
+	})
 }
 
 // DecideMember approves or refuses a pending membership. Only the
 // community's owners and moderators may decide. A remote requester is sent
 // Accept or Reject.
 func (s *Service) DecideMember(ctx context.Context, c *models.Community, moderatorID, actorID int64, approve bool) error {
+	if !c.Local {
+		return NotFound("community")
+	}
 	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
 		return err
 	}

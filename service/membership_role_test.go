@@ -110,18 +110,19 @@ func TestSetMemberRole(t *testing.T) {
 	}
 }
 
-// TestRoleChangeCannotUndoARemoval: a role change that read a member just
-// before a moderator removed them must not write the membership back. On
-// Postgres the role change holds the row (store.LockMember) from its read
-// to its commit; the removal waits for it and then removes the new
-// moderator, which only an owner may.
-func TestRoleChangeCannotUndoARemoval(t *testing.T) {
+// interleaved runs first until its nth read of the members table, runs
+// second meanwhile (waiting up to a second for it, since on Postgres it
+// may wait for a lock first holds), then lets first finish; it returns
+// both results. setup runs before any read is counted. SQLite has one
+// writer, so the two cannot interleave there: the test is skipped.
+func interleaved(t *testing.T, nth int, setup func(f *fixture), first, second func(f *fixture) error) (*fixture, error, error) {
+	t.Helper()
 	var (
 		mu      sync.Mutex
 		armed   bool
 		reads   int
 		paused  = make(chan struct{})
-		removed = make(chan error, 1)
+		secondC = make(chan error, 1)
 	)
 	st := testrig.NewStoreAfterStatement(t, func(sql string) error {
 		if !strings.Contains(sql, `FROM "members"`) {
@@ -130,19 +131,17 @@ func TestRoleChangeCannotUndoARemoval(t *testing.T) {
 		mu.Lock()
 		pause := false
 		if armed {
-			// The role change reads the owner's membership, then bob's.
 			reads++
-			pause = reads == 2
+			pause = reads == nth
 		}
 		mu.Unlock()
 		if pause {
-			// The role change has read bob: let the removal run now.
 			close(paused)
 			select {
-			case err := <-removed:
-				removed <- err
+			case err := <-secondC:
+				secondC <- err
 			case <-time.After(time.Second):
-				// The removal waits for the role change's lock: go on.
+				// second waits for a lock first holds: go on.
 			}
 		}
 		return nil
@@ -152,30 +151,122 @@ func TestRoleChangeCannotUndoARemoval(t *testing.T) {
 	}
 	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test"), InstanceName: "A", Dispatch: &recorder{}})
 	f := &fixture{t: t, ctx: context.Background(), store: st, svc: svc, rec: &recorder{}}
-	owner, bob := f.person("owner"), f.person("bob")
-	c := f.community("guild", owner, models.VisibilityPublic, models.JoinOpen)
-	if _, err := svc.Join(f.ctx, bob.ID, c); err != nil {
-		t.Fatal(err)
-	}
+	setup(f)
 	mu.Lock()
 	armed = true
 	mu.Unlock()
-
-	changed := make(chan error, 1)
-	go func() { changed <- svc.SetMemberRole(f.ctx, c, owner.ID, bob.ID, models.RoleModerator) }()
+	firstC := make(chan error, 1)
+	go func() { firstC <- first(f) }()
 	select {
 	case <-paused:
-	case err := <-changed:
-		t.Fatalf("the role change ended (%v) before reading bob's membership", err)
+	case err := <-firstC:
+		t.Fatalf("the first operation ended (%v) before its read number %d of the members table", err, nth)
 	}
-	go func() { removed <- svc.RemoveMember(f.ctx, c, owner.ID, bob.ID) }()
-	if err := <-changed; err != nil {
-		t.Fatalf("role change: %v", err)
+	go func() { secondC <- second(f) }()
+	err1 := <-firstC
+	return f, err1, <-secondC
+}
+
+// TestRemovalIsNotUndoneByAConcurrentChange: a role change or a repeated
+// join that read a member just before a moderator removed them must not
+// write the membership back. Each holds the row (store.LockMember) from
+// its read to its commit; the removal waits for it, then removes.
+func TestRemovalIsNotUndoneByAConcurrentChange(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// nth is the read of bob's membership: role changes read the
+		// owner's first; a join reads only bob's.
+		nth int
+		op  func(f *fixture, c *models.Community, owner, bob *models.Actor) error
+	}{
+		{"role change", 2, func(f *fixture, c *models.Community, owner, bob *models.Actor) error {
+			return f.svc.SetMemberRole(f.ctx, c, owner.ID, bob.ID, models.RoleModerator)
+		}},
+		{"join again", 1, func(f *fixture, c *models.Community, _, bob *models.Actor) error {
+			_, err := f.svc.Join(f.ctx, bob.ID, c)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c *models.Community
+			var owner, bob *models.Actor
+			f, errOp, errRemove := interleaved(t, tc.nth, func(f *fixture) {
+				owner, bob = f.person("owner"), f.person("bob")
+				c = f.community("guild", owner, models.VisibilityPublic, models.JoinOpen)
+				if _, err := f.svc.Join(f.ctx, bob.ID, c); err != nil {
+					t.Fatal(err)
+				}
+			}, func(f *fixture) error { return tc.op(f, c, owner, bob) },
+				func(f *fixture) error { return f.svc.RemoveMember(f.ctx, c, owner.ID, bob.ID) })
+			if errOp != nil || errRemove != nil {
+				t.Fatalf("%s: %v; removal: %v", tc.name, errOp, errRemove)
+			}
+			if state, role := f.memberRole(c, bob); state != models.MemberRejected || role != models.RoleMember {
+				t.Fatalf("after a removal and a %s at once bob is %s %s, want rejected member", tc.name, state, role)
+			}
+		})
 	}
-	if err := <-removed; err != nil {
-		t.Fatalf("removal: %v", err)
+}
+
+// TestARemovedMemberWhoLeavesStillWaits: leaving after a removal does not
+// wipe it: the next request waits for a moderator, in an open community
+// too, and a remote person is sent no Accept.
+func TestARemovedMemberWhoLeavesStillWaits(t *testing.T) {
+	f := newFixture(t)
+	owner, ada := f.person("owner"), f.person("ada")
+	c := f.community("garden", owner, models.VisibilityMembers, models.JoinOpen)
+	bob := f.remote("org-b.test", "bob")
+	if _, err := f.svc.Join(f.ctx, ada.ID, c); err != nil {
+		t.Fatal(err)
 	}
-	if state, role := f.memberRole(c, bob); state != models.MemberRejected || role != models.RoleMember {
-		t.Fatalf("after a removal and a role change at once bob is %s %s, want rejected member", state, role)
+	if _, err := f.svc.ReceiveFollow(f.ctx, c, bob, bob.IRI+"#follow"); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []*models.Actor{ada, bob} {
+		if err := f.svc.RemoveMember(f.ctx, c, owner.ID, who.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.ReceiveUnfollow(f.ctx, c, who); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.published()
+	if st, err := f.svc.Join(f.ctx, ada.ID, c); err != nil || st != string(models.MemberPending) {
+		t.Fatalf("ada joins again: %q %v, want pending", st, err)
+	}
+	if st, err := f.svc.ReceiveFollow(f.ctx, c, bob, bob.IRI+"#follow2"); err != nil || st != models.MemberPending {
+		t.Fatalf("bob follows again: %q %v, want pending", st, err)
+	}
+	if acts := f.published(); len(acts) != 0 {
+		t.Fatalf("published %v, want nothing until a moderator decides", acts)
+	}
+}
+
+// TestRequestsAreListedByWhenTheyWereMade: someone refused who asks again
+// is listed after those who asked since, with the date of the new request.
+func TestRequestsAreListedByWhenTheyWereMade(t *testing.T) {
+	f := newFixture(t)
+	owner, ada, eve := f.person("owner"), f.person("ada"), f.person("eve")
+	c := f.community("guild", owner, models.VisibilityPublic, models.JoinApproval)
+	if _, err := f.svc.Join(f.ctx, ada.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.DecideMember(f.ctx, c, owner.ID, ada.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Join(f.ctx, eve.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond) // so that the timestamps differ
+	if _, err := f.svc.Join(f.ctx, ada.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := f.svc.PendingMembers(f.ctx, c, owner.ID)
+	if err != nil || len(pending) != 2 {
+		t.Fatalf("requests: %+v %v", pending, err)
+	}
+	if pending[0].ActorID != eve.ID || pending[1].ActorID != ada.ID || !pending[1].CreatedAt.After(pending[0].CreatedAt) {
+		t.Fatalf("requests in the order %d (%s), %d (%s); want eve's, then ada's new one",
+			pending[0].ActorID, pending[0].CreatedAt, pending[1].ActorID, pending[1].CreatedAt)
 	}
 }

@@ -13,7 +13,7 @@ func (s *Store) PendingMembers(ctx context.Context, communityID int64, limit int
 	var ms []models.Member
 	err := s.conn(ctx).Preload("Actor").
 		Where("community_id = ? AND state = ?", communityID, models.MemberPending).
-		Order("id").Limit(limit).Find(&ms).Error
+		Order("created_at, id").Limit(limit).Find(&ms).Error
 	return ms, translate(err, fmt.Sprintf("pending members of community %d", communityID))
 }
 

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/practica-social/practica/models"
 	"gorm.io/gorm"
@@ -18,8 +20,15 @@ func (s *Store) PutMember(ctx context.Context, m *models.Member) error {
 		case err == nil:
 			m.ID = existing.ID
 			m.CreatedAt = existing.CreatedAt
+			fields := []any{"role", "state", "follow_iri", "updated_at"}
+			if existing.State == models.MemberRejected && m.State != models.MemberRejected {
+				// A new request after a refusal or a removal: it dates
+				// from now, and so does the membership it may become.
+				m.CreatedAt = time.Now().UTC()
+				fields = append(fields, "created_at")
+			}
 			err = translate(s.conn(ctx).Model(&models.Member{ID: existing.ID}).
-				Select("role", "state", "follow_iri", "updated_at").Updates(m).Error, "update member")
+				Select(fields[0], fields[1:]...).Updates(m).Error, "update member")
 		case isNotFound(err):
 			err = translate(s.conn(ctx).Omit("Actor").Create(m).Error, "create member")
 		}
@@ -88,6 +97,16 @@ func (s *Store) IsMember(ctx context.Context, communityID, actorID int64) (bool,
 	err := s.conn(ctx).Model(&models.Member{}).
 		Where("community_id = ? AND actor_id = ? AND state = ?", communityID, actorID, models.MemberAccepted).Count(&n).Error
 	return n > 0, translate(err, "is member")
+}
+
+// CommunityHasMemberOn reports whether a community has an accepted,
+// present member on host.
+func (s *Store) CommunityHasMemberOn(ctx context.Context, communityID int64, host string) (bool, error) {
+	var found bool
+	err := s.conn(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM members JOIN actors ON actors.id = members.actor_id
+WHERE members.community_id = ? AND members.state = ? AND actors.host = ? AND actors.local = ? AND actors.gone_at IS NULL)`,
+		communityID, models.MemberAccepted, strings.ToLower(host), false).Row().Scan(&found)
+	return found, translate(err, fmt.Sprintf("members of community %d on %s", communityID, host))
 }
 
 // MemberInboxes returns the distinct inboxes to deliver a community's

@@ -116,12 +116,9 @@ func (h *Handlers) RemoveMemberForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := h.svc.MemberForModerator(c.Request().Context(), cm, si.Account.ActorID, actorID)
+	m, err := h.svc.MemberToRemove(c.Request().Context(), cm, si.Account.ActorID, actorID)
 	if err != nil {
 		return err
-	}
-	if m.State != models.MemberAccepted {
-		return service.NotFound("member")
 	}
 	return h.render(c, http.StatusOK, "member_remove", "Remove a member", removeMemberView{Community: cm, Member: m})
 }
