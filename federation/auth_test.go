@@ -153,6 +153,36 @@ func TestChecklist17MembersOnlyCollectionNeedsAMembersSignature(t *testing.T) {
 	if got := status(authSigner(t, b, "eve")); got != http.StatusNotFound {
 		t.Fatalf("non-member's signed GET: %d, want 404", got)
 	}
+
+	// A server holding a member reads with its instance actor (protocol.md
+	// §8); a server without one does not, nor does B once alice is gone.
+	cInst := n.Start(t, "org-c.test")
+	if got := status(instanceSigner(t, b)); got != http.StatusOK {
+		t.Fatalf("the member's server's instance actor: %d, want 200", got)
+	}
+	if got := status(instanceSigner(t, cInst)); got != http.StatusNotFound {
+		t.Fatalf("another server's instance actor: %d, want 404", got)
+	}
+	if err := a.Service.ReceiveUnfollow(ctx, c, member); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(instanceSigner(t, b)); got != http.StatusNotFound {
+		t.Fatalf("the instance actor of a server whose member left: %d, want 404", got)
+	}
+}
+
+// instanceSigner signs as inst's instance actor, as its resolver does.
+func instanceSigner(t *testing.T, inst *testrig.Instance) *signing.Signer {
+	t.Helper()
+	a, err := inst.Service.InstanceActor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := signing.ParsePrivateKey(a.PrivateKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signing.NewSigner(a.PublicKeyID, k)
 }
 
 func mustPrivatePEM(t *testing.T, inst *testrig.Instance, username string) string {

@@ -422,7 +422,10 @@ func (p *privacyNet) checkWire(t *testing.T, secrets ...secret) {
 // object, activity, collection item or count, page or API answer reaches
 // no one but members: not anonymous clients, not a non-member of the
 // member's own instance, not a refused person on a third instance, not
-// their instance actors; and a removed member gets 404s like a stranger.
+// the instance actor of a server without a member; and a removed member
+// gets 404s like a stranger. The instance actor of the members' server
+// reads what its members read (protocol.md §8): it is sent all of it at
+// its shared inbox already, and fetches with that actor.
 // Every 404 is byte for byte the 404 of a missing thing.
 func TestChecklist17MembersOnlyIsInvisibleToOutsiders(t *testing.T) {
 	t.Parallel()
@@ -450,11 +453,11 @@ func TestChecklist17MembersOnlyIsInvisibleToOutsiders(t *testing.T) {
 		anonymous(t, n, "an anonymous client"),
 		signedAs(t, n, "eve (B, pending)", p.eve.Actor),
 		signedAs(t, n, "carol (C, refused)", p.carol.Actor),
-		signedAs(t, n, "B's instance actor", bInstance),
 		signedAs(t, n, "C's instance actor", cInstance),
 		signedAs(t, n, "dave (A, not a member)", p.dave.Actor),
 	}
-	insiders := []*client{signedAs(t, n, "bob (B, member)", p.bob.Actor), signedAs(t, n, "the community itself", p.inner.Actor)}
+	insiders := []*client{signedAs(t, n, "bob (B, member)", p.bob.Actor), signedAs(t, n, "the community itself", p.inner.Actor),
+		signedAs(t, n, "B's instance actor (B holds members)", bInstance)}
 	p.checkA(t, outsiders, insiders, secrets)
 
 	browsers := []*client{anonymous(t, n, "a logged-out browser on A"), loggedIn(t, n, p.a, p.dave)}
@@ -567,6 +570,9 @@ func TestChecklist18SharedInboxHostWithMembersAndNonMembers(t *testing.T) {
 		t.Error("B holds T3")
 	}
 	p.checkB(t, []*client{anonB, eveBrowser, bobBrowser, frankBrowser}, nil, map[string]*models.Post{t1.marker: t1OnB, t2.marker: t2OnB})
+	// With no member left, B's instance actor reads nothing more either.
+	bInstance, _ := p.b.Service.InstanceActor(ctx)
+	p.checkA(t, []*client{signedAs(t, n, "B's instance actor (no member left)", bInstance)}, nil, []secret{t1, t2, t3})
 	p.checkWire(t, t1, t2, t3)
 	for _, s := range []secret{t1, t2} {
 		if len(p.wireB.carrying(s.marker)) == 0 {

@@ -16,7 +16,14 @@ type Viewer struct {
 var Anonymous = Viewer{}
 
 // IsInsider reports whether v may see a community's members-only content:
-// the community itself, or an accepted member.
+// the community itself, an accepted member, or the instance actor of a
+// server that holds an accepted member (protocol.md §8). Such a server
+// is sent every members-only post already, at its shared inbox; it
+// fetches with its instance actor, as Mastodon and our own resolver do,
+// when it needs a post it missed (the parent of a reply) or a
+// collection. A person of that server who is not a member is not let in
+// by their own signature, and once the server's last member is gone, so
+// is its access.
 func (s *Service) IsInsider(ctx context.Context, c *models.Community, v Viewer) (bool, error) {
 	if v.ActorID == 0 {
 		return false, nil
@@ -25,6 +32,17 @@ func (s *Service) IsInsider(ctx context.Context, c *models.Community, v Viewer) 
 		return true, nil
 	}
 	ok, err := s.store.IsMember(ctx, c.ID, v.ActorID)
+	if ok || err != nil || !c.Local {
+		return ok, storeErr(err, "membership")
+	}
+	a, err := s.store.GetActor(ctx, v.ActorID)
+	if err != nil {
+		return false, storeErr(err, "viewer")
+	}
+	if a.Local || a.Kind != models.KindInstance || a.GoneAt != nil {
+		return false, nil
+	}
+	ok, err = s.store.CommunityHasMemberOn(ctx, c.ID, a.Host)
 	return ok, storeErr(err, "membership")
 }
 

@@ -335,7 +335,9 @@ func (s *Service) ReceiveLike(ctx context.Context, actor *models.Actor, objectIR
 		return storeErr(err, "community")
 	}
 	if p.Audience != models.AudiencePublic {
-		if ok, err := s.IsInsider(ctx, c, Viewer{ActorID: actor.ID}); err != nil || !ok {
+		// Members only: IsInsider would also let in the instance actor of
+		// a server holding a member, which may read but takes no part.
+		if ok, err := s.store.IsMember(ctx, c.ID, actor.ID); err != nil || !ok {
 			return ErrDropped
 		}
 	}
