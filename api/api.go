@@ -81,6 +81,7 @@ func (h *Handlers) routes() []route {
 		{http.MethodGet, "/posts/:id", read, h.GetPost},
 		{http.MethodPatch, "/posts/:id", write, h.EditPost},
 		{http.MethodDelete, "/posts/:id", write, h.DeletePost},
+		{http.MethodPost, "/posts/:id/remove", write, h.RemovePost},
 		{http.MethodPost, "/posts/:id/replies", write, h.Reply},
 		{http.MethodPost, "/posts/:id/like", write, h.Like},
 		{http.MethodDelete, "/posts/:id/like", write, h.Unlike},

@@ -101,3 +101,31 @@ func TestModeratingMembers(t *testing.T) {
 		t.Fatalf("bob asks again after his removal: %+v; waiting: %+v", again, reqs.Items)
 	}
 }
+
+// TestRemovingPosts: a moderator removes a member's post with a reason;
+// the member, and a moderator of another community, may not.
+func TestRemovingPosts(t *testing.T) {
+	r := newRig(t)
+	ada, bob, eve := r.user("ada"), r.user("bob"), r.user("eve")
+	garden := r.community("garden", ada, models.VisibilityPublic, models.JoinOpen)
+	r.community("other", eve, models.VisibilityPublic, models.JoinOpen)
+	r.join(bob, garden)
+	thread := r.thread(bob, garden, "Cheap seeds")
+	reply := r.reply(bob, garden, thread, "Really cheap.")
+	path := func(p *models.Post) string { return "/posts/" + itoa(int(p.ID)) + "/remove" }
+
+	r.call(http.MethodPost, path(reply), bob.write, map[string]string{"reason": "mine"}).fails(http.StatusForbidden, "forbidden", "moderators")
+	r.call(http.MethodPost, path(reply), eve.write, map[string]string{}).fails(http.StatusForbidden, "forbidden", "moderators")
+	r.call(http.MethodPost, path(reply), ada.read, map[string]string{}).fails(http.StatusForbidden, "forbidden", "write scope")
+	r.call(http.MethodPost, path(reply), ada.write, map[string]string{"reason": strings.Repeat("x", 501)}).fails(http.StatusBadRequest, "invalid_request", "reason:")
+	r.call(http.MethodPost, path(reply), ada.write, map[string]string{"why": "x"}).fails(http.StatusBadRequest, "invalid_request", "why")
+	r.call(http.MethodPost, path(reply), ada.write, map[string]string{"reason": "Advertising"}).ok(http.StatusNoContent, nil)
+	r.call(http.MethodGet, "/posts/"+itoa(int(reply.ID)), ada.read, nil).fails(http.StatusNotFound, "not_found", "post")
+	var p apiPost
+	r.call(http.MethodGet, "/posts/"+itoa(int(thread.ID)), ada.read, nil).ok(http.StatusOK, &p)
+	if p.ReplyCount != 0 {
+		t.Fatalf("the thread still counts %d replies", p.ReplyCount)
+	}
+	r.call(http.MethodPost, path(thread), ada.write, map[string]string{}).ok(http.StatusNoContent, nil)
+	r.call(http.MethodPost, path(thread), ada.write, map[string]string{}).fails(http.StatusNotFound, "not_found", "post")
+}

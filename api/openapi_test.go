@@ -149,7 +149,7 @@ func TestOpenAPISchemasMatchTheTypes(t *testing.T) {
 	requests := map[string]any{
 		"CreateCommunityRequest": api.CreateCommunityRequest{}, "UpdateCommunityRequest": api.UpdateCommunityRequest{},
 		"CreateThreadRequest": api.CreateThreadRequest{}, "ReplyRequest": api.ReplyRequest{}, "EditPostRequest": api.EditPostRequest{},
-		"SetMemberRoleRequest": api.SetMemberRoleRequest{},
+		"SetMemberRoleRequest": api.SetMemberRoleRequest{}, "RemovePostRequest": api.RemovePostRequest{},
 	}
 	check := func(name string, v any, response bool) {
 		s, ok := doc.Components.Schemas[name]

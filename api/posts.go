@@ -137,6 +137,24 @@ func (h *Handlers) DeletePost(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// RemovePost answers POST /posts/{id}/remove: a moderator of the post's
+// local community removes it, with an optional reason
+// (service.RemovePost).
+func (h *Handlers) RemovePost(c echo.Context) error {
+	var req RemovePostRequest
+	if err := decodeBody(c, &req); err != nil {
+		return err
+	}
+	_, p, err := h.visiblePost(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.RemovePost(c.Request().Context(), actorOf(c), p.ID, req.Reason); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
 // Like answers POST /posts/{id}/like. Liking twice is not an error.
 func (h *Handlers) Like(c echo.Context) error {
 	_, p, err := h.visiblePost(c)

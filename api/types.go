@@ -208,6 +208,12 @@ type EditPostRequest struct {
 	Body  *string `json:"body"`
 }
 
+// RemovePostRequest is the body of POST /posts/{id}/remove.
+type RemovePostRequest struct {
+	// Reason is shown to the members' servers; it may be empty.
+	Reason string `json:"reason"`
+}
+
 // ActorToAPI is the public face of an actor: no keys, no inboxes.
 func ActorToAPI(a *models.Actor) Actor {
 	if a == nil {

@@ -227,6 +227,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.POST("/posts/:id/edit", h.EditPost, h.CSRF)
 	e.GET("/posts/:id/delete", h.DeletePostForm)
 	e.POST("/posts/:id/delete", h.DeletePost, h.CSRF)
+	e.GET("/posts/:id/remove", h.RemovePostForm)
+	e.POST("/posts/:id/remove", h.RemovePost, h.CSRF)
 }
 
 // pageData is what every page template gets.
