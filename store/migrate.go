@@ -37,6 +37,7 @@ func migrations() []migration {
 		{Version: 5, Name: "delivery_indexes", Up: migrateDeliveryIndexes},
 		{Version: 6, Name: "peer_software", Up: migratePeerSoftware},
 		{Version: 7, Name: "peer_hosts", Up: migratePeerHosts},
+		{Version: 8, Name: "reports", Up: migrateReports},
 	}
 }
 
