@@ -129,3 +129,59 @@ func TestRemovingPosts(t *testing.T) {
 	r.call(http.MethodPost, path(thread), ada.write, map[string]string{}).ok(http.StatusNoContent, nil)
 	r.call(http.MethodPost, path(thread), ada.write, map[string]string{}).fails(http.StatusNotFound, "not_found", "post")
 }
+
+type apiReport struct {
+	ID         string    `json:"id"`
+	Reporter   apiActor  `json:"reporter"`
+	Subject    *apiActor `json:"subject"`
+	Posts      []apiPost `json:"posts"`
+	ObjectIRIs []string  `json:"object_iris"`
+	Comment    string    `json:"comment"`
+	State      string    `json:"state"`
+	ResolvedBy *apiActor `json:"resolved_by"`
+}
+
+// TestReports: a member reports a post, the moderators page through the
+// queue and close the reports; nobody else sees them.
+func TestReports(t *testing.T) {
+	r := newRig(t)
+	ada, bob, eve := r.user("ada"), r.user("bob"), r.user("eve")
+	garden := r.community("garden", ada, models.VisibilityPublic, models.JoinOpen)
+	r.join(bob, garden)
+	r.join(eve, garden)
+	var posts []*models.Post
+	for _, title := range []string{"One", "Two", "Three"} {
+		posts = append(posts, r.thread(bob, garden, title))
+	}
+	report := func(p *models.Post) string { return "/posts/" + itoa(int(p.ID)) + "/report" }
+	for _, p := range posts {
+		r.call(http.MethodPost, report(p), eve.write, map[string]string{"comment": "Spam"}).ok(http.StatusNoContent, nil)
+	}
+	r.call(http.MethodPost, report(posts[0]), bob.write, map[string]string{}).fails(http.StatusBadRequest, "invalid_request", "own post")
+	r.call(http.MethodPost, report(posts[0]), eve.write, map[string]string{"comment": strings.Repeat("x", 1001)}).fails(http.StatusBadRequest, "invalid_request", "comment:")
+	r.call(http.MethodPost, report(posts[0]), eve.read, map[string]string{}).fails(http.StatusForbidden, "forbidden", "write scope")
+
+	r.call(http.MethodGet, "/communities/garden/reports", eve.read, nil).fails(http.StatusForbidden, "forbidden", "moderators")
+	r.call(http.MethodGet, "/communities/garden/reports?state=all", ada.read, nil).fails(http.StatusBadRequest, "invalid_request", "state:")
+	open, pages := walk[apiReport](r, "/communities/garden/reports", ada.read, 2)
+	if len(open) != 3 || pages != 2 {
+		t.Fatalf("%d open reports in %d pages, want 3 in 2", len(open), pages)
+	}
+	first := open[0]
+	if first.Reporter.Acct != "eve@org-a.test" || first.Subject == nil || first.Subject.Acct != "bob@org-a.test" ||
+		len(first.Posts) != 1 || first.Posts[0].Title != "One" || first.Comment != "Spam" || first.State != "open" || first.ObjectIRIs == nil {
+		t.Fatalf("first report %+v", first)
+	}
+	r.call(http.MethodPost, "/communities/garden/reports/"+first.ID+"/resolve", eve.write, nil).fails(http.StatusForbidden, "forbidden", "moderators")
+	r.call(http.MethodPost, "/communities/garden/reports/"+first.ID+"/resolve", ada.write, nil).ok(http.StatusNoContent, nil)
+	r.call(http.MethodPost, "/communities/garden/reports/"+first.ID+"/dismiss", ada.write, nil).fails(http.StatusNotFound, "not_found", "report")
+	r.call(http.MethodPost, "/communities/garden/reports/"+open[1].ID+"/dismiss", ada.write, nil).ok(http.StatusNoContent, nil)
+	r.call(http.MethodPost, "/communities/garden/reports/x/dismiss", ada.write, nil).fails(http.StatusNotFound, "not_found", "report")
+	closed, _ := walk[apiReport](r, "/communities/garden/reports?state=closed", ada.read, 10)
+	if len(closed) != 2 || closed[0].State != "dismissed" || closed[1].State != "resolved" || closed[1].ResolvedBy == nil || closed[1].ResolvedBy.Acct != "ada@org-a.test" {
+		t.Fatalf("closed reports %+v", closed)
+	}
+	if left, _ := walk[apiReport](r, "/communities/garden/reports?state=open", ada.read, 10); len(left) != 1 || left[0].Posts[0].Title != "Three" {
+		t.Fatalf("open reports left %+v", left)
+	}
+}

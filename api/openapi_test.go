@@ -144,12 +144,13 @@ func TestOpenAPISchemasMatchTheTypes(t *testing.T) {
 		"Post": api.Post{}, "PostWithReplies": api.PostWithReplies{}, "CommunityPage": api.Page[api.Community]{},
 		"PostPage": api.Page[api.Post]{}, "MemberPage": api.Page[api.Member]{},
 		"MembershipRequest": api.MembershipRequest{}, "MembershipRequestPage": api.Page[api.MembershipRequest]{},
-		"TokenPage": api.Page[api.Token]{},
+		"TokenPage": api.Page[api.Token]{}, "Report": api.Report{}, "ReportPage": api.Page[api.Report]{},
 	}
 	requests := map[string]any{
 		"CreateCommunityRequest": api.CreateCommunityRequest{}, "UpdateCommunityRequest": api.UpdateCommunityRequest{},
 		"CreateThreadRequest": api.CreateThreadRequest{}, "ReplyRequest": api.ReplyRequest{}, "EditPostRequest": api.EditPostRequest{},
 		"SetMemberRoleRequest": api.SetMemberRoleRequest{}, "RemovePostRequest": api.RemovePostRequest{},
+		"ReportPostRequest": api.ReportPostRequest{},
 	}
 	check := func(name string, v any, response bool) {
 		s, ok := doc.Components.Schemas[name]

@@ -115,6 +115,7 @@ const (
 	cursorThreads     = "t"
 	cursorReplies     = "r"
 	cursorMembers     = "m"
+	cursorReports     = "rp"
 )
 
 // encodeCursor makes an opaque cursor from a row id; "" for none.

@@ -208,6 +208,34 @@ type EditPostRequest struct {
 	Body  *string `json:"body"`
 }
 
+// Report is a report waiting for, or handled by, a community's moderators.
+type Report struct {
+	ID string `json:"id"`
+	// Reporter is who reported: a person, or the instance actor of the
+	// server that sent the report (Mastodon keeps the person private).
+	Reporter Actor `json:"reporter"`
+	// Subject is the person reported, when known.
+	Subject *Actor `json:"subject,omitempty"`
+	// Posts are the reported posts this server holds (removed ones with
+	// empty content).
+	Posts []Post `json:"posts"`
+	// ObjectIRIs are what a report from another server named that this
+	// server does not hold.
+	ObjectIRIs []string `json:"object_iris"`
+	Comment    string   `json:"comment"`
+	// State is open, resolved or dismissed.
+	State      string     `json:"state"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ResolvedBy *Actor     `json:"resolved_by,omitempty"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+}
+
+// ReportPostRequest is the body of POST /posts/{id}/report.
+type ReportPostRequest struct {
+	// Comment says what is wrong; it may be empty.
+	Comment string `json:"comment"`
+}
+
 // RemovePostRequest is the body of POST /posts/{id}/remove.
 type RemovePostRequest struct {
 	// Reason is shown to the members' servers; it may be empty.
@@ -267,6 +295,27 @@ func MemberToAPI(m *models.Member) Member {
 		origin = "local"
 	}
 	return Member{Actor: ActorToAPI(m.Actor), Role: string(m.Role), Origin: origin, JoinedAt: m.CreatedAt}
+}
+
+// ReportToAPI is one report of the community with the given handle.
+func ReportToAPI(r *service.ReportView, communityHandle string) Report {
+	out := Report{ID: idString(r.ID), Reporter: ActorToAPI(r.Reporter), Posts: []Post{}, ObjectIRIs: r.ObjectIRIs,
+		Comment: r.Comment, State: string(r.State), CreatedAt: r.CreatedAt, ResolvedAt: r.ResolvedAt}
+	if out.ObjectIRIs == nil {
+		out.ObjectIRIs = []string{}
+	}
+	if r.Subject != nil {
+		s := ActorToAPI(r.Subject)
+		out.Subject = &s
+	}
+	if r.ResolvedBy != nil {
+		by := ActorToAPI(r.ResolvedBy)
+		out.ResolvedBy = &by
+	}
+	for i := range r.Posts {
+		out.Posts = append(out.Posts, PostToAPI(&r.Posts[i], communityHandle, false))
+	}
+	return out
 }
 
 // MembershipRequestToAPI is one request waiting for a decision.

@@ -83,6 +83,8 @@ type CommunityOverview struct {
 	Membership Membership
 	// PendingRequests counts membership requests, for moderators only.
 	PendingRequests int
+	// OpenReports counts reports waiting, for moderators only.
+	OpenReports int64
 	// Visited is set when the viewer had been here before, so "new" means
 	// something.
 	Visited bool
@@ -112,6 +114,9 @@ func (s *Service) CommunityOverview(ctx context.Context, c *models.Community, v 
 				return nil, storeErr(err, "membership requests")
 			}
 			o.PendingRequests = len(pending)
+			if o.OpenReports, err = s.store.CountOpenReports(ctx, c.ID); err != nil {
+				return nil, storeErr(err, "reports")
+			}
 		}
 	}
 	threads, err := s.threadsFor(ctx, c, v, before, limit)

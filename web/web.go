@@ -227,6 +227,10 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.POST("/posts/:id/edit", h.EditPost, h.CSRF)
 	e.GET("/posts/:id/delete", h.DeletePostForm)
 	e.POST("/posts/:id/delete", h.DeletePost, h.CSRF)
+	e.GET("/posts/:id/report", h.ReportPostForm)
+	e.POST("/posts/:id/report", h.ReportPost, h.CSRF)
+	e.GET("/c/:name/reports", h.ReportsPage)
+	e.POST("/c/:name/reports/:id", h.CloseReport, h.CSRF)
 	e.GET("/posts/:id/remove", h.RemovePostForm)
 	e.POST("/posts/:id/remove", h.RemovePost, h.CSRF)
 }
