@@ -99,7 +99,7 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 			return nil, ErrDropped
 		}
 		if existing, err := s.store.GetPostByIRI(ctx, rp.IRI); err == nil {
-			return existing, ErrDropped
+			return existing, s.lateCreate(ctx, c, author, rp, existing)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nil, storeErr(err, "post")
 		}

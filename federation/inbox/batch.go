@@ -32,15 +32,30 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 	// once for the batch.
 	single := ctx
 	ctx = service.WithBatchMemo(ctx)
+	// A reply whose parent is neither stored nor brought by an earlier
+	// item of the batch needs a fetch (parents.go): it is handled alone,
+	// outside the run's transaction. Which parents are stored is asked
+	// once for the batch.
+	var knownParents map[string]bool
+	earlier := map[string]bool{}
 	preload := func(items []models.InboxItem) error {
-		var actors, objects []string
+		var actors, objects, parents []string
 		for _, it := range items {
 			actors = append(actors, it.ActorIRI)
-			if o := embeddedObjectID(it.Body); o != "" {
+			o, parent := embeddedObject(it.Body)
+			if o != "" {
 				objects = append(objects, o)
 			}
+			if parent != "" {
+				parents = append(parents, parent)
+			}
 		}
-		return p.svc.PreloadBatch(ctx, actors, objects)
+		if err := p.svc.PreloadBatch(ctx, actors, objects); err != nil {
+			return err
+		}
+		var err error
+		knownParents, err = p.svc.KnownObjects(ctx, parents)
+		return err
 	}
 	if err := preload(items); err != nil {
 		return err
@@ -78,6 +93,14 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 			continue
 		}
 		pr, ok := p.prepare(ctx, it)
+		if ok && pr.act.Type == "Create" {
+			if parent := replyParent(pr.act); parent != "" && !knownParents[parent] && !earlier[parent] {
+				ok = false
+			}
+		}
+		if o, _ := embeddedObject(it.Body); o != "" {
+			earlier[o] = true
+		}
 		if !ok {
 			flush()
 			keep(p.Process(single, it.ID))
@@ -176,8 +199,8 @@ func (p *Processor) processRun(ctx context.Context, run []prepared) error {
 		// New top-level posts are written together when the run ends;
 		// an item that may read them (a Like, an Update, a reply, whose
 		// community may be found through its parent) has them written
-		// first.
-		ctx = service.WithDeferredWrites(ctx)
+		// first. Nothing is fetched while the transaction is open.
+		ctx = withoutFetching(service.WithDeferredWrites(ctx))
 		var done []int64
 		for _, pr := range run {
 			if !topLevelCreate(pr.act) {
@@ -191,6 +214,10 @@ func (p *Processor) processRun(ctx context.Context, run []prepared) error {
 			case errors.Is(err, service.ErrDeferredWrite):
 				// The rows kept for the run's other items went with it.
 				return err
+			case errors.Is(err, errNeedsFetch):
+				// A reply whose parent an earlier item was to bring, and
+				// did not: alone, each item may fetch what it lacks.
+				return errRunAborted
 			case err == nil, errors.Is(err, service.ErrDropped):
 				done = append(done, pr.id)
 			case service.KindOf(err) == service.KindConflict:
@@ -230,20 +257,35 @@ func (p *Processor) processRun(ctx context.Context, run []prepared) error {
 	return firstErr
 }
 
-// embeddedObjectID is the id of the object a received activity embeds,
-// read without a full parse; "" when it embeds none.
-func embeddedObjectID(body string) string {
+// embeddedObject is the id of the object a received activity embeds and
+// the id that object replies to, read without a full parse; "" when it
+// embeds none, or replies to none.
+func embeddedObject(body string) (id, inReplyTo string) {
 	var peek struct {
 		Object json.RawMessage `json:"object"`
 	}
 	if json.Unmarshal([]byte(body), &peek) != nil || len(peek.Object) == 0 || peek.Object[0] != '{' {
-		return ""
+		return "", ""
 	}
 	var obj struct {
-		ID string `json:"id"`
+		ID        string          `json:"id"`
+		InReplyTo json.RawMessage `json:"inReplyTo"`
 	}
 	if json.Unmarshal(peek.Object, &obj) != nil {
+		return "", ""
+	}
+	var parent any
+	if len(obj.InReplyTo) > 0 && json.Unmarshal(obj.InReplyTo, &parent) == nil {
+		inReplyTo = activitystreams.IRI(parent)
+	}
+	return obj.ID, inReplyTo
+}
+
+// replyParent is the id of the post act's embedded object replies to.
+func replyParent(act *activitystreams.Activity) string {
+	m, ok := act.Object.(map[string]any)
+	if !ok {
 		return ""
 	}
-	return obj.ID
+	return activitystreams.IRI(m["inReplyTo"])
 }

@@ -418,17 +418,34 @@ func TestChecklist14HostileShapesStayWithinLimits(t *testing.T) {
 		obj := w.ckNote(reply, ckAnn, "reply")
 		obj["inReplyTo"] = root
 		w.expectOutcome("reply", w.ckActivity("Create", ckAnn, obj), models.InboxProcessed, "")
-		// A post replying to itself, and a pair replying to each other:
-		// a parent must be stored first, so neither can be.
+		// A post replying to itself, and a pair replying to each other,
+		// each served by its origin: a missing parent is fetched, and the
+		// walk up the thread stops at the first id it meets twice, with
+		// nothing stored (parents.go).
 		self := ckID(ckAnn, "notes")
 		obj = w.ckNote(self, ckAnn, "me")
 		obj["inReplyTo"] = self
-		w.expectOutcome("self reply", w.ckActivity("Create", ckAnn, obj), models.InboxRefused, "not found")
+		w.fedi.serveJSON(self, obj)
+		w.expectOutcome("self reply", w.ckActivity("Create", ckAnn, obj), models.InboxRefused, "loops")
 		a, b := ckID(ckAnn, "notes"), ckID(ckAnn, "notes")
 		objA, objB := w.ckNote(a, ckAnn, "a"), w.ckNote(b, ckAnn, "b")
 		objA["inReplyTo"], objB["inReplyTo"] = b, a
-		w.expectOutcome("a replies to b", w.ckActivity("Create", ckAnn, objA), models.InboxRefused, "not found")
-		w.expectOutcome("b replies to a", w.ckActivity("Create", ckAnn, objB), models.InboxRefused, "not found")
+		w.fedi.serveJSON(a, objA)
+		w.fedi.serveJSON(b, objB)
+		w.expectOutcome("a replies to b", w.ckActivity("Create", ckAnn, objA), models.InboxRefused, "loops")
+		w.expectOutcome("b replies to a", w.ckActivity("Create", ckAnn, objB), models.InboxRefused, "loops")
+		if w.fedi.hitCount(a) != 1 || w.fedi.hitCount(b) != 1 || w.fedi.hitCount(self) != 0 {
+			t.Errorf("fetches: a %d, b %d, self %d; want 1, 1, 0", w.fedi.hitCount(a), w.fedi.hitCount(b), w.fedi.hitCount(self))
+		}
+		// A loop above the reply, among posts only the origin has.
+		x, y, z := ckID(ckAnn, "notes"), ckID(ckAnn, "notes"), ckID(ckAnn, "notes")
+		objY, objZ := w.ckNote(y, ckAnn, "y"), w.ckNote(z, ckAnn, "z")
+		objY["inReplyTo"], objZ["inReplyTo"] = z, y
+		w.fedi.serveJSON(y, objY)
+		w.fedi.serveJSON(z, objZ)
+		obj = w.ckNote(x, ckAnn, "x")
+		obj["inReplyTo"] = y
+		w.expectOutcome("x replies into a loop", w.ckActivity("Create", ckAnn, obj), models.InboxRefused, "loops")
 		// An edit cannot re-parent the root under its own reply.
 		edit := w.ckNote(root, ckAnn, "<p>root, edited</p>")
 		edit["inReplyTo"] = reply
@@ -443,7 +460,7 @@ func TestChecklist14HostileShapesStayWithinLimits(t *testing.T) {
 		if err != nil || len(tv.Items) != 1 || time.Since(start) > 10*time.Second {
 			t.Fatalf("thread: %+v, %v after %v", tv, err, time.Since(start))
 		}
-		for _, iri := range []string{self, a, b} {
+		for _, iri := range []string{self, a, b, x, y, z} {
 			if w.post(iri) != nil {
 				t.Errorf("%s stored", iri)
 			}

@@ -26,6 +26,11 @@ func (p *Processor) create(ctx context.Context, actor *models.Actor, act *activi
 	if err != nil {
 		return err
 	}
+	// A reply to a post we never received: its thread is fetched from
+	// its origin first (parents.go).
+	if err := p.fetchMissingParents(ctx, c, obj); err != nil {
+		return err
+	}
 	_, err = p.svc.ReceivePost(ctx, c, actor, remotePost(act, obj, rawOf(raw, act)))
 	return err
 }

@@ -349,8 +349,8 @@ func fixtureCases() []fixtureCase {
 					w.t.Errorf("Friendica article: %q %q", p.Title, p.Type)
 				}
 			}},
-		{file: "friendica/activities/create_note.json", state: refused, reason: "the post replied to not found",
-			why: "a Friendica comment on a Lemmy post we do not have: we do not fetch parents, so it is refused clearly"},
+		{file: "friendica/activities/create_note.json", state: refused, reason: "the post replied to could not be fetched",
+			why: "a Friendica comment on a Lemmy post we do not have, on a server the test network does not have: the parent's fetch fails, so the comment is refused clearly"},
 		{file: "friendica/activities/like_page.json", state: processed,
 			why: "a like of a post we do not have: nothing to count, dropped"},
 		{file: "friendica/activities/dislike_page.json", state: refused, reason: `"Dislike" is not supported`,

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/practica-social/practica/federation/activitystreams"
 	"github.com/practica-social/practica/models"
@@ -28,6 +29,15 @@ type ProcessorDeps struct {
 	Service  *service.Service
 	Resolver Resolver
 	Log      *slog.Logger
+	// MaxParentDepth bounds the missing posts fetched above one reply;
+	// default DefaultMaxParentDepth (parents.go).
+	MaxParentDepth int
+	// MaxParentFetches bounds the documents fetched for them per
+	// activity; default DefaultMaxParentFetches.
+	MaxParentFetches int
+	// MaxParentTime bounds the time those fetches take together; default
+	// DefaultMaxParentTime.
+	MaxParentTime time.Duration
 }
 
 // Processor handles received activities.
@@ -35,6 +45,9 @@ type Processor struct {
 	svc     *service.Service
 	resolve Resolver
 	log     *slog.Logger
+
+	maxParentDepth, maxParentFetches int
+	maxParentTime                    time.Duration
 }
 
 // NewProcessor builds a processor.
@@ -43,7 +56,20 @@ func NewProcessor(d ProcessorDeps) *Processor {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Processor{svc: d.Service, resolve: d.Resolver, log: log}
+	p := &Processor{
+		svc: d.Service, resolve: d.Resolver, log: log,
+		maxParentDepth: d.MaxParentDepth, maxParentFetches: d.MaxParentFetches, maxParentTime: d.MaxParentTime,
+	}
+	if p.maxParentDepth <= 0 {
+		p.maxParentDepth = DefaultMaxParentDepth
+	}
+	if p.maxParentFetches <= 0 {
+		p.maxParentFetches = DefaultMaxParentFetches
+	}
+	if p.maxParentTime <= 0 {
+		p.maxParentTime = DefaultMaxParentTime
+	}
+	return p
 }
 
 // Refusal is an activity understood and refused for a reason; processing
