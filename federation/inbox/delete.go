@@ -8,13 +8,18 @@ import (
 )
 
 // delete handles Delete of the actor itself (it leaves every community) or
-// of a post (its author's). A Delete before its Create leaves a tombstone.
-func (p *Processor) delete(ctx context.Context, actor *models.Actor, act *activitystreams.Activity, raw []byte) error {
+// of a post: its author's, or — announced by the remote community it is
+// in (via) — a moderator's removal. A Delete before its Create leaves a
+// tombstone.
+func (p *Processor) delete(ctx context.Context, actor *models.Actor, act *activitystreams.Activity, raw []byte, via *models.Community) error {
 	if act.ObjectIRI == "" {
 		return refuse("missing object")
 	}
 	if act.ObjectIRI == actor.IRI {
 		return p.svc.ReceiveActorDeleted(ctx, actor)
+	}
+	if via != nil {
+		return p.svc.ReceiveAnnouncedDelete(ctx, via, actor, act.ObjectIRI, act.ID, string(rawOf(raw, act)))
 	}
 	return p.svc.ReceiveDelete(ctx, actor, act.ObjectIRI, act.ID, string(rawOf(raw, act)))
 }

@@ -274,29 +274,24 @@ func fixtureCases() []fixtureCase {
 			}},
 		{file: "lemmy/activities/create_or_update/create_private_message_0.19.json", state: refused, reason: `"ChatMessage" are not taken`,
 			why: "Lemmy 0.19's ChatMessage: not a post type"},
-		{file: "lemmy/activities/block/block_user.json", state: refused, reason: `"Block" is not supported`,
-			why:   "a ban from a remote non-moderator (row 9): refused, the member stays",
+		{file: "lemmy/activities/block/block_user.json", status: http.StatusForbidden,
+			why:   "a ban from a remote non-moderator (row 9): 403 at the inbox, nothing stored, the member stays",
 			check: func(w *fixtureWorld, _ *models.InboxItem) { w.wantMember(fxAlpha, models.RoleMember) }},
 		{file: "lemmy/activities/block/undo_block_user.json", state: refused, reason: `Undo of "Block" is not supported`,
 			why: "bans are not federated"},
-		{file: "lemmy/activities/community/add_mod.json", state: refused, reason: `"Add" is not supported`,
-			why: "adding a moderator from outside (row 9): refused, roles unchanged",
+		{file: "lemmy/activities/community/add_mod.json", status: http.StatusForbidden,
+			why: "adding a moderator from outside (row 9): 403 at the inbox, roles unchanged",
 			check: func(w *fixtureWorld, _ *models.InboxItem) {
 				w.wantMember(fxAlpha, models.RoleMember)
 				w.wantMember(w.owner.IRI, models.RoleOwner)
 			}},
-		{file: "lemmy/activities/community/remove_mod.json", state: refused, reason: `"Remove" is not supported`,
-			why:   "removing a moderator from outside (row 9): refused, roles unchanged",
+		{file: "lemmy/activities/community/remove_mod.json", status: http.StatusForbidden,
+			why:   "removing a moderator from outside (row 9): 403 at the inbox, roles unchanged",
 			check: func(w *fixtureWorld, _ *models.InboxItem) { w.wantMember(w.owner.IRI, models.RoleOwner) }},
-		{file: "lemmy/activities/community/add_featured_post.json", state: refused, reason: `"Add" is not supported`,
-			why: "pinning from outside (row 9): refused"},
-		{file: "lemmy/activities/community/remove_featured_post.json", state: refused, reason: `"Add" is not supported`,
-			why: "Lemmy's test data reuses add_featured_post.json's id: the repeat is not stored again, the first (refused) row stands",
-			check: func(w *fixtureWorld, it *models.InboxItem) {
-				if it.Type != "Add" {
-					w.t.Errorf("stored item type %q, want the first one's (Add)", it.Type)
-				}
-			}},
+		{file: "lemmy/activities/community/add_featured_post.json", status: http.StatusForbidden,
+			why: "pinning from outside (row 9): 403 at the inbox"},
+		{file: "lemmy/activities/community/remove_featured_post.json", status: http.StatusForbidden,
+			why: "unpinning from outside (row 9): 403 at the inbox (Lemmy's test data reuses add_featured_post.json's id; neither is stored)"},
 		{file: "lemmy/activities/community/lock_note.json", state: refused, reason: `"Lock" is not supported`,
 			why: "locking threads is not federated"},
 		{file: "lemmy/activities/community/lock_page.json", state: refused, reason: `"Lock" is not supported`,
@@ -305,8 +300,11 @@ func fixtureCases() []fixtureCase {
 			why: "locking threads is not federated"},
 		{file: "lemmy/activities/community/undo_lock_page.json", state: refused, reason: `Undo of "Lock" is not supported`,
 			why: "locking threads is not federated"},
-		{file: "lemmy/activities/community/report_page.json", state: refused, reason: `"Flag" is not supported`,
-			why: "reports are not handled yet (protocol.md §10 asks for them)"},
+		{file: "lemmy/activities/community/report_page.json", state: processed,
+			why: "a Lemmy report addressed to our community (protocol.md §10): filed for its moderators, the post we do not hold kept as its IRI",
+			check: func(w *fixtureWorld, _ *models.InboxItem) {
+				w.wantReport("report this post", "http://enterprise.lemmy.ml/post/7")
+			}},
 		{file: "lemmy/activities/community/resolve_report_page.json", state: refused, reason: `"Resolve" is not supported`,
 			why: "reports are not handled yet"},
 		{file: "lemmy/activities/community/warn.json", state: refused, reason: `"Warn" is not supported`,
@@ -378,8 +376,8 @@ func fixtureCases() []fixtureCase {
 			check: func(w *fixtureWorld, _ *models.InboxItem) {
 				w.wantTombstone("http://mastodon.madrid/users/felix/statuses/107773559874184870")
 			}},
-		{file: "mastodon/activities/flag.json", state: refused, reason: `"Flag" is not supported`,
-			why: "Mastodon's report form (instance actor, object [actor, posts…]): reports are not handled yet"},
+		{file: "mastodon/activities/flag.json", state: refused, reason: "the report concerns no community of this server",
+			why: "Mastodon's report form (instance actor, object [actor, posts…]) about an account and posts of another server"},
 		{file: "mastodon/activities/private_message.json", status: http.StatusBadRequest,
 			why: "Lemmy's asset is the bare Note of a Mastodon DM, not an activity: 400 (missing actor), nothing stored"},
 		{file: "mastodon/activities/private_message.json", variant: "as Mastodon sends it", wrap: wrapInCreate, state: refused,
@@ -404,8 +402,11 @@ func fixtureCases() []fixtureCase {
 			}},
 		{file: "mbin/activities/accept.json", keepCommunity: true, state: refused, reason: "follow not found",
 			why: "an Mbin magazine accepts a follow by someone on another server: no follow of ours matches"},
-		{file: "mbin/activities/flag.json", state: refused, reason: `"Flag" is not supported`,
-			why: "reports are not handled yet"},
+		{file: "mbin/activities/flag.json", state: processed,
+			why: "an Mbin report addressed to our community: filed for its moderators",
+			check: func(w *fixtureWorld, _ *models.InboxItem) {
+				w.wantReport("dikjhgasdpas dsaü", "https://lemmy-test/post/4")
+			}},
 	}
 }
 
@@ -478,6 +479,9 @@ func TestFixturesThroughTheInbox(t *testing.T) {
 			if c.state == "" {
 				if _, err := w.a.Store.GetInboxItemByActivityIRI(w.ctx, id); err == nil {
 					t.Fatalf("stored although refused at the inbox (%s)", c.why)
+				}
+				if c.check != nil {
+					c.check(w, nil)
 				}
 				return
 			}
@@ -672,6 +676,22 @@ func (w *fixtureWorld) wantMember(actorIRI string, role models.Role) {
 	if m == nil || m.State != models.MemberAccepted || m.Role != role {
 		w.t.Fatalf("%s: membership %+v; want accepted %s", actorIRI, m, role)
 	}
+}
+
+// wantReport fails unless the community has an open report with the
+// comment, naming the IRI we do not hold.
+func (w *fixtureWorld) wantReport(comment, objectIRI string) {
+	w.t.Helper()
+	rs, err := w.a.Service.Reports(w.ctx, w.c, w.owner.ID, true, 0, 100)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.Comment == comment && slices.Contains(r.ObjectIRIs, objectIRI) {
+			return
+		}
+	}
+	w.t.Fatalf("no open report %q naming %s among %d", comment, objectIRI, len(rs))
 }
 
 func (w *fixtureWorld) wantNotMember(actorIRI string) {

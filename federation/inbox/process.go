@@ -160,11 +160,13 @@ func (p *Processor) handle(ctx context.Context, actor *models.Actor, act *activi
 	case "Update":
 		return p.update(ctx, actor, act, raw)
 	case "Delete":
-		return p.delete(ctx, actor, act, raw)
+		return p.delete(ctx, actor, act, raw, via)
 	case "Like":
 		return p.like(ctx, actor, act, raw)
 	case "Announce":
 		return p.announce(ctx, actor, act, via)
+	case "Flag":
+		return p.flag(ctx, actor, act)
 	default:
 		return refuse("activity type %q is not supported", act.Type)
 	}

@@ -222,6 +222,13 @@ func (rc *Receiver) Receive(c echo.Context) error {
 	if key.Owner.GoneAt != nil && !selfDelete {
 		return signatureRefused(c, errors.New("the actor is gone"))
 	}
+	// Moderation of our communities comes only from their moderators, who
+	// are people of this server and act here, never over HTTP: anyone
+	// else's Add, Remove or Block aimed at them is refused now, with 403,
+	// rather than accepted and dropped later (checklist row 9).
+	if err := rc.moderationFromOutside(act); err != nil {
+		return err
+	}
 	// Every request that passed every check spends the host's verified
 	// budget (when a token is left), so that over the first budget the
 	// host gets only what its own traffic left of its rate; over it, a
@@ -521,4 +528,19 @@ func (m *refreshMemo) claim(keyID string, now time.Time) bool {
 	}
 	m.at[keyID] = now
 	return true
+}
+
+// moderationFromOutside refuses an Add, Remove or Block whose target is on
+// this server: the moderators or featured collection of one of our
+// communities, or the community itself (a ban).
+func (rc *Receiver) moderationFromOutside(act *activitystreams.Activity) error {
+	switch act.Type {
+	case "Add", "Remove", "Block":
+	default:
+		return nil
+	}
+	if host, err := resolve.HostOf(act.Target); err != nil || host != rc.ownHost {
+		return nil
+	}
+	return service.Forbidden("only this community's moderators may do this, and they act on its own server")
 }
