@@ -28,12 +28,12 @@ type Report struct {
 	Reporter   *Actor `gorm:"constraint:OnDelete:CASCADE"`
 	// SubjectID is the person reported, when one is known: the author of
 	// the reported posts, or the account a Flag names.
-	SubjectID *int64
+	SubjectID *int64 `gorm:"index"`
 	Subject   *Actor `gorm:"constraint:OnDelete:SET NULL"`
 	// PostIDs are the reported posts of the community that we hold.
 	PostIDs []int64 `gorm:"serializer:json;type:text"`
 	// ObjectIRIs are what a Flag named, as sent, for what we do not hold.
-	ObjectIRIs []string `gorm:"serializer:json;type:text"`
+	ObjectIRIs []string `gorm:"column:object_iris;serializer:json;type:text"`
 	// Comment is the reporter's text, plain.
 	Comment string `gorm:"size:1000;not null;default:''"`
 	// ActivityIRI is the Flag's id for a received report, so that a
@@ -41,7 +41,7 @@ type Report struct {
 	ActivityIRI *string     `gorm:"size:2048;uniqueIndex:idx_report_flag,priority:1"`
 	State       ReportState `gorm:"size:16;not null;default:'open';index:idx_report_queue,priority:2"`
 	// ResolvedByID is the moderator who closed the report.
-	ResolvedByID *int64
+	ResolvedByID *int64 `gorm:"index"`
 	ResolvedBy   *Actor `gorm:"constraint:OnDelete:SET NULL"`
 	ResolvedAt   *time.Time
 	CreatedAt    time.Time

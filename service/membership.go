@@ -141,6 +141,9 @@ func (s *Service) DecideMember(ctx context.Context, c *models.Community, moderat
 // requireModerator fails unless actorID moderates c.
 func (s *Service) requireModerator(ctx context.Context, c *models.Community, actorID int64) error {
 	m, err := s.store.GetMember(ctx, c.ID, actorID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return storeErr(err, "membership")
+	}
 	if err != nil || m.State != models.MemberAccepted || !m.Role.Moderates() {
 		return Forbidden("only the community's moderators may do this")
 	}

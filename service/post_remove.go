@@ -2,10 +2,12 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/practica-social/practica/models"
+	"github.com/practica-social/practica/store"
 )
 
 // maxRemovalReason bounds a moderator's reason for a removal.
@@ -24,6 +26,20 @@ func (s *Service) PostToRemove(ctx context.Context, moderatorID, postID int64) (
 	}
 	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
 		return nil, nil, 0, err
+	}
+	// As with members (RemoveMember): the posts of an owner or a
+	// moderator are removed only by an owner, or by their author.
+	if p.AuthorID != moderatorID {
+		author, err := s.store.GetMember(ctx, c.ID, p.AuthorID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, nil, 0, storeErr(err, "membership")
+		}
+		if err == nil && author.State == models.MemberAccepted && author.Role.Moderates() {
+			mod, err := s.store.GetMember(ctx, c.ID, moderatorID)
+			if err != nil || mod.Role != models.RoleOwner {
+				return nil, nil, 0, Forbidden("only an owner may remove the posts of an owner or a moderator")
+			}
+		}
 	}
 	return p, c, threadID, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
+	"github.com/practica-social/practica/store"
 )
 
 // TestModeratorRemovesAPost: a moderator removes a member's reply with a
@@ -80,5 +81,72 @@ func TestModeratorRemovesAPost(t *testing.T) {
 	}
 	if err := f.svc.RemovePost(f.ctx, owner.ID, rp.ID, ""); service.KindOf(err) != service.KindForbidden {
 		t.Fatalf("removing a post of a community elsewhere: %v", err)
+	}
+}
+
+// TestRemovingPostsOfModerators: a moderator may not remove the owner's or
+// another moderator's posts; the owner may.
+func TestRemovingPostsOfModerators(t *testing.T) {
+	f := newFixture(t)
+	owner, mod, mod2 := f.person("owner"), f.person("mod"), f.person("mod2")
+	c := f.community("garden", owner, models.VisibilityPublic, models.JoinOpen)
+	for _, p := range []*models.Actor{mod, mod2} {
+		if _, err := f.svc.Join(f.ctx, p.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.SetMemberRole(f.ctx, c, owner.ID, p.ID, models.RoleModerator); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ownerPost, modPost := f.post(owner, c, "Owner's", nil), f.post(mod2, c, "Moderator's", nil)
+	for _, p := range []*models.Post{ownerPost, modPost} {
+		if err := f.svc.RemovePost(f.ctx, mod.ID, p.ID, ""); service.KindOf(err) != service.KindForbidden {
+			t.Fatalf("a moderator removed %q: %v", p.Title, err)
+		}
+	}
+	if err := f.svc.RemovePost(f.ctx, owner.ID, modPost.ID, ""); err != nil {
+		t.Fatalf("the owner removes a moderator's post: %v", err)
+	}
+}
+
+// TestRemovingAPostTwiceAtOnce: two moderators remove the same reply at
+// the same moment: one removal happens, the thread counts it once, one
+// Delete is announced.
+func TestRemovingAPostTwiceAtOnce(t *testing.T) {
+	f := newFixture(t)
+	if f.store.Dialect() != store.DialectPostgres {
+		t.Skip("SQLite has one writer: the two cannot overlap")
+	}
+	owner, mod := f.person("owner"), f.person("mod")
+	c := f.community("garden", owner, models.VisibilityPublic, models.JoinOpen)
+	if _, err := f.svc.Join(f.ctx, mod.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetMemberRole(f.ctx, c, owner.ID, mod.ID, models.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 10 {
+		thread := f.post(owner, c, "Thread", nil)
+		f.post(owner, c, "", thread)
+		reply := f.post(mod, c, "", thread)
+		errs := make(chan error, 2)
+		for _, who := range []*models.Actor{owner, mod} {
+			go func() { errs <- f.svc.RemovePost(f.ctx, who.ID, reply.ID, "") }()
+		}
+		ok := 0
+		for range 2 {
+			if err := <-errs; err == nil {
+				ok++
+			} else if service.KindOf(err) != service.KindNotFound {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		got, err := f.store.GetPost(f.ctx, thread.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok != 1 || got.ReplyCount != 1 {
+			t.Fatalf("round %d: %d removals succeeded, the thread counts %d replies; want 1 and 1", round, ok, got.ReplyCount)
+		}
 	}
 }

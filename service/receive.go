@@ -135,6 +135,12 @@ func (s *Service) ReceivePost(ctx context.Context, c *models.Community, author *
 		}
 		parent = p
 		audience = p.Audience
+		if !rp.Public {
+			// Never wider than its own addressing: a reply not addressed
+			// to the public stays with the members, under a public post
+			// too (a remote community announces what it takes).
+			audience = models.AudienceMembers
+		}
 	}
 	if c.Local {
 		if err := s.mayReceive(ctx, c, author, parent == nil); err != nil {
@@ -294,7 +300,9 @@ func (s *Service) ReceiveDelete(ctx context.Context, actor *models.Actor, object
 		return ErrDropped
 	}
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
-		if err := s.store.TombstonePost(ctx, p, s.now().UTC()); err != nil {
+		if err := s.store.TombstonePost(ctx, p, s.now().UTC()); errors.Is(err, store.ErrNotFound) {
+			return ErrDropped // deleted meanwhile
+		} else if err != nil {
 			return storeErr(err, "post")
 		}
 		if p.CommunityID == nil {

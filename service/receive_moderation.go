@@ -16,6 +16,11 @@ import (
 // and only for a post of that community. Other servers' moderators of a
 // Lemmy community are not checked against its moderators collection:
 // their removals are dropped.
+//
+// The post leaves the community here, without a tombstone: the decision
+// is the community's, not the author's, and says nothing of the post
+// elsewhere. A post by one of our own people is left alone: it is theirs,
+// served from here, and another server's moderator does not delete it.
 func (s *Service) ReceiveAnnouncedDelete(ctx context.Context, via *models.Community, actor *models.Actor, objectIRI, activityIRI, raw string) error {
 	p, err := s.store.GetPostByIRI(ctx, objectIRI)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && p.AuthorID == actor.ID) {
@@ -30,5 +35,15 @@ func (s *Service) ReceiveAnnouncedDelete(ctx context.Context, via *models.Commun
 	if actor.ID != via.ActorID && !sameHost(actor.IRI, via.Actor.IRI) {
 		return ErrDropped
 	}
-	return storeErr(s.store.TombstonePost(ctx, p, s.now().UTC()), "post")
+	if author, err := s.store.GetActor(ctx, p.AuthorID); err != nil {
+		return storeErr(err, "author")
+	} else if author.Local {
+		return ErrDropped
+	}
+	if err := s.store.RemovePostFromCommunity(ctx, p, s.now().UTC()); errors.Is(err, store.ErrNotFound) {
+		return ErrDropped
+	} else if err != nil {
+		return storeErr(err, "post")
+	}
+	return nil
 }

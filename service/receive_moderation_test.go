@@ -60,6 +60,25 @@ func TestAnnouncedDeleteByAModerator(t *testing.T) {
 	if !gone(inZed) {
 		t.Fatal("the moderator's removal did not take the post down")
 	}
+	if tomb, err := f.store.IsTombstoned(f.ctx, inZed.IRI); err != nil || tomb {
+		t.Fatalf("the community's removal left a tombstone (%v): the post is not deleted, only out of the community", err)
+	}
+	// A post of one of our people is theirs: another server's moderator
+	// does not delete it here.
+	ada := f.person("ada")
+	if err := f.store.PutFollow(f.ctx, &models.Follow{ActorID: ada.ID, TargetActorID: zc.ActorID, State: models.FollowAccepted, ActivityIRI: "http://org-a.test/activities/follow-zed"}); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := f.svc.CreatePost(f.ctx, service.NewPost{AuthorID: ada.ID, CommunityID: zc.ID, Title: "Mine", Body: "Ours."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ReceiveAnnouncedDelete(f.ctx, zc, mod, mine.IRI, "http://org-z.test/delete/2", "{}"); !errors.Is(err, service.ErrDropped) {
+		t.Fatalf("a remote moderator's removal of our person's post: %v, want dropped", err)
+	}
+	if gone(mine) {
+		t.Fatal("our person's post was taken down by another server's moderator")
+	}
 	// The author's own Delete, announced, still works as before.
 	if err := f.svc.ReceiveAnnouncedDelete(f.ctx, yc, bob, inYew.IRI, "http://org-b.test/delete/2", "{}"); err != nil {
 		t.Fatal(err)

@@ -76,6 +76,15 @@ func (s *Service) lateCreate(ctx context.Context, c *models.Community, author *m
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return storeErr(err, "activity")
 	}
+	// The Create is taken as ReceivePost would take it now: addressed as
+	// the community takes posts, from someone it takes them from (a
+	// member removed since the post was fetched is not announced).
+	if (c.Visibility == models.VisibilityMembers) == rp.Public {
+		return ErrDropped
+	}
+	if err := s.mayReceive(ctx, c, author, p.ThreadID == nil); err != nil {
+		return ErrDropped
+	}
 	boost := ""
 	if p.ThreadID == nil {
 		boost = p.IRI
@@ -83,4 +92,36 @@ func (s *Service) lateCreate(ctx context.Context, c *models.Community, author *m
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
 		return s.redistributeRemote(ctx, c, author, rp.ActivityIRI, rp.ActivityType, p.IRI, rp.ActivityJSON, p.Audience, boost)
 	})
+}
+
+// CheckReply applies to a received reply the rules ReceivePost would
+// apply to it that do not need its parent: its id on its author's host,
+// not deleted, not held already, addressed as c takes posts, and by
+// someone c takes replies from. The inbox calls it before fetching the
+// posts missing above the reply (federation/inbox/parents.go), so that a
+// reply refused anyway makes us fetch nothing.
+func (s *Service) CheckReply(ctx context.Context, c *models.Community, author *models.Actor, rp RemotePost) error {
+	if !sameHost(rp.IRI, author.IRI) {
+		return Invalid("the object's id is not on its author's host")
+	}
+	if gone, err := s.store.IsTombstoned(ctx, rp.IRI); err != nil {
+		return storeErr(err, "tombstone")
+	} else if gone {
+		return ErrDropped
+	}
+	if _, err := s.store.GetPostByIRI(ctx, rp.IRI); err == nil {
+		return ErrDropped
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return storeErr(err, "post")
+	}
+	if !c.Local {
+		return nil
+	}
+	switch {
+	case c.Visibility == models.VisibilityMembers && rp.Public:
+		return Invalid("a members-only community does not take public posts")
+	case c.Visibility != models.VisibilityMembers && !rp.Public:
+		return Invalid("a public community takes only public posts")
+	}
+	return s.mayReceive(ctx, c, author, false)
 }

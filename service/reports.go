@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"errors"
+	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -12,8 +14,18 @@ import (
 	"github.com/practica-social/practica/store"
 )
 
-// maxReportComment bounds a report's comment, in characters.
-const maxReportComment = 1000
+// Bounds of reports.
+const (
+	// maxReportComment bounds a report's comment, in characters.
+	maxReportComment = 1000
+	// maxFlagCommunities bounds the communities a received Flag is filed
+	// in by its addressing (those whose posts it names come on top).
+	maxFlagCommunities = 5
+	// maxFlagUnknown bounds the IRIs kept of what a Flag names that we do
+	// not hold, and maxFlagIRI the length of each.
+	maxFlagUnknown = 10
+	maxFlagIRI     = 2048
+)
 
 // reportComment trims a comment and checks its length.
 func reportComment(comment string) (string, error) {
@@ -125,6 +137,7 @@ func (s *Service) ReceiveFlag(ctx context.Context, from *models.Actor, f Receive
 	}
 	var subject *int64
 	var unknown []string
+	authored := map[int64]map[int64]bool{} // community -> authors of its reported posts
 	for _, iri := range f.Objects {
 		if p, err := s.store.GetPostByIRI(ctx, iri); err == nil {
 			if p.CommunityID == nil || p.DeletedAt != nil {
@@ -138,7 +151,14 @@ func (s *Service) ReceiveFlag(ctx context.Context, from *models.Actor, f Receive
 				continue // moderated on its own server
 			}
 			r := report(c)
+			if slices.Contains(r.PostIDs, p.ID) {
+				continue
+			}
 			r.PostIDs = append(r.PostIDs, p.ID)
+			if authored[c.ID] == nil {
+				authored[c.ID] = map[int64]bool{}
+			}
+			authored[c.ID][p.AuthorID] = true
 			if r.SubjectID == nil {
 				author := p.AuthorID
 				r.SubjectID = &author
@@ -159,14 +179,27 @@ func (s *Service) ReceiveFlag(ctx context.Context, from *models.Actor, f Receive
 			subject = &id
 		case err == nil:
 		case errors.Is(err, store.ErrNotFound):
-			unknown = append(unknown, iri)
+			if len(unknown) < maxFlagUnknown && len(iri) <= maxFlagIRI && isHTTPURL(iri) && !slices.Contains(unknown, iri) {
+				unknown = append(unknown, iri)
+			}
 		default:
 			return 0, storeErr(err, "actor")
 		}
 	}
+	addressed := 0
+	seen := map[string]bool{}
 	for _, iri := range f.Addressed {
+		// Only our own communities, each once, and a few: the addressing
+		// of a Flag is the sender's to fill.
+		if seen[iri] || !sameHost(iri, s.urls.Base) || addressed == maxFlagCommunities {
+			continue
+		}
+		seen[iri] = true
 		c, err := s.store.GetCommunityByActorIRI(ctx, iri)
 		if err == nil && c.Local {
+			if _, ok := reports[c.ID]; !ok {
+				addressed++
+			}
 			report(c)
 		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return 0, storeErr(err, "community")
@@ -178,7 +211,10 @@ func (s *Service) ReceiveFlag(ctx context.Context, from *models.Actor, f Receive
 	filed := 0
 	for _, id := range order {
 		r := reports[id]
-		if subject != nil {
+		// The person named is the subject where the report holds none of
+		// the posts, or some of theirs; otherwise it stays the author of
+		// the first post.
+		if subject != nil && (len(r.PostIDs) == 0 || authored[id][*subject]) {
 			r.SubjectID = subject
 		}
 		r.ObjectIRIs = unknown
@@ -257,8 +293,13 @@ func (s *Service) Reports(ctx context.Context, c *models.Community, moderatorID 
 // OpenReportCount returns how many reports wait in a local community, for
 // its moderators (0 for anyone else, so pages can show it unconditionally).
 func (s *Service) OpenReportCount(ctx context.Context, c *models.Community, viewerID int64) (int64, error) {
-	if !c.Local || s.requireModerator(ctx, c, viewerID) != nil {
+	if !c.Local {
 		return 0, nil
+	}
+	if err := s.requireModerator(ctx, c, viewerID); KindOf(err) == KindForbidden {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
 	}
 	n, err := s.store.CountOpenReports(ctx, c.ID)
 	return n, storeErr(err, "reports")
@@ -280,4 +321,10 @@ func (s *Service) CloseReport(ctx context.Context, c *models.Community, moderato
 		state = models.ReportDismissed
 	}
 	return storeErr(s.store.CloseReport(ctx, c.ID, reportID, moderatorID, state, s.now()), "open report")
+}
+
+// isHTTPURL reports an absolute http(s) URL, the only IRIs a report keeps.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }

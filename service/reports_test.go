@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -154,5 +155,42 @@ func TestReceiveFlag(t *testing.T) {
 	}
 	if n, _ := f.svc.OpenReportCount(f.ctx, garden, owner.ID); n != 2 {
 		t.Fatalf("garden has %d open reports, want 2", n)
+	}
+}
+
+// TestReceiveFlagIsBounded: a Flag addressed to many of our communities,
+// to other servers and naming long or odd IRIs files a few small reports.
+func TestReceiveFlagIsBounded(t *testing.T) {
+	f := newFixture(t)
+	owner := f.person("owner")
+	var addressed []string
+	for i := range 8 {
+		c := f.community(fmt.Sprintf("c%d", i), owner, models.VisibilityPublic, models.JoinOpen)
+		addressed = append(addressed, c.Actor.IRI, c.Actor.IRI)
+	}
+	addressed = append(addressed, "http://elsewhere.test/c/x")
+	objects := []string{"javascript:alert(1)", "http://elsewhere.test/" + strings.Repeat("x", 3000)}
+	for i := range 20 {
+		objects = append(objects, fmt.Sprintf("http://elsewhere.test/p/%d", i))
+	}
+	spammer := f.remote("spam.test", "spammer")
+	n, err := f.svc.ReceiveFlag(f.ctx, spammer, service.ReceivedFlag{ActivityIRI: "http://spam.test/flags/1", Objects: objects, Addressed: addressed})
+	if err != nil || n != 5 {
+		t.Fatalf("filed %d (%v), want 5", n, err)
+	}
+	rs, err := f.svc.Reports(f.ctx, f.community("last", owner, models.VisibilityPublic, models.JoinOpen), owner.ID, true, 0, 10)
+	if err != nil || len(rs) != 0 {
+		t.Fatalf("an unaddressed community got %d reports (%v)", len(rs), err)
+	}
+	c0, err := f.svc.CommunityByHandle(f.ctx, "c0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err = f.svc.Reports(f.ctx, c0, owner.ID, true, 0, 10)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("c0: %d reports (%v)", len(rs), err)
+	}
+	if got := rs[0].ObjectIRIs; len(got) != 10 || got[0] != "http://elsewhere.test/p/0" {
+		t.Fatalf("kept IRIs %v, want the first 10 http(s) ones of a sane length", got)
 	}
 }

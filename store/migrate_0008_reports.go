@@ -16,15 +16,15 @@ type v8Report struct {
 	Community    *v1Community `gorm:"constraint:OnDelete:CASCADE"`
 	ReporterID   int64        `gorm:"not null;index"`
 	Reporter     *v1Actor     `gorm:"constraint:OnDelete:CASCADE"`
-	SubjectID    *int64
-	Subject      *v1Actor `gorm:"constraint:OnDelete:SET NULL"`
-	PostIDs      []int64  `gorm:"serializer:json;type:text"`
-	ObjectIRIs   []string `gorm:"serializer:json;type:text"`
-	Comment      string   `gorm:"size:1000;not null;default:''"`
-	ActivityIRI  *string  `gorm:"size:2048;uniqueIndex:idx_report_flag,priority:1"`
-	State        string   `gorm:"size:16;not null;default:'open';index:idx_report_queue,priority:2"`
-	ResolvedByID *int64
-	ResolvedBy   *v1Actor `gorm:"constraint:OnDelete:SET NULL"`
+	SubjectID    *int64       `gorm:"index"`
+	Subject      *v1Actor     `gorm:"constraint:OnDelete:SET NULL"`
+	PostIDs      []int64      `gorm:"serializer:json;type:text"`
+	ObjectIRIs   []string     `gorm:"column:object_iris;serializer:json;type:text"`
+	Comment      string       `gorm:"size:1000;not null;default:''"`
+	ActivityIRI  *string      `gorm:"size:2048;uniqueIndex:idx_report_flag,priority:1"`
+	State        string       `gorm:"size:16;not null;default:'open';index:idx_report_queue,priority:2"`
+	ResolvedByID *int64       `gorm:"index"`
+	ResolvedBy   *v1Actor     `gorm:"constraint:OnDelete:SET NULL"`
 	ResolvedAt   *time.Time
 	CreatedAt    time.Time
 }

@@ -72,17 +72,37 @@ func (s *Store) UpdatePostContent(ctx context.Context, p *models.Post) error {
 // TombstonePost marks a post deleted, blanks its content, and remembers its
 // id so a late Create is dropped.
 func (s *Store) TombstonePost(ctx context.Context, p *models.Post, at time.Time) error {
+	return s.takeDown(ctx, p, at, true)
+}
+
+// RemovePostFromCommunity takes a post out of its community, as
+// TombstonePost does, but keeps no tombstone: a remote community's
+// moderator removed it there, which says nothing of the post itself.
+func (s *Store) RemovePostFromCommunity(ctx context.Context, p *models.Post, at time.Time) error {
+	return s.takeDown(ctx, p, at, false)
+}
+
+// takeDown empties a live post and marks it deleted, in one statement
+// that only a live post passes: two takedowns at once count once, and the
+// second is ErrNotFound.
+func (s *Store) takeDown(ctx context.Context, p *models.Post, at time.Time, tombstone bool) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		err := s.conn(ctx).Model(&models.Post{ID: p.ID}).
-			Updates(map[string]any{"deleted_at": at, "content": "", "source": "", "title": "", "featured_at": nil}).Error
-		if err != nil {
-			return translate(err, fmt.Sprintf("tombstone post %d", p.ID))
+		res := s.conn(ctx).Model(&models.Post{}).Where("id = ? AND deleted_at IS NULL", p.ID).
+			Updates(map[string]any{"deleted_at": at, "content": "", "source": "", "title": "", "featured_at": nil})
+		if res.Error != nil {
+			return translate(res.Error, fmt.Sprintf("tombstone post %d", p.ID))
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("store: tombstone post %d: already deleted: %w", p.ID, ErrNotFound)
 		}
 		if p.ThreadID != nil {
 			if err := s.conn(ctx).Model(&models.Post{}).Where("id = ? AND reply_count > 0", *p.ThreadID).
 				UpdateColumn("reply_count", gorm.Expr("reply_count - 1")).Error; err != nil {
 				return translate(err, "decrement replies")
 			}
+		}
+		if !tombstone {
+			return nil
 		}
 		return s.PutTombstone(ctx, p.IRI, p.Type, at)
 	})

@@ -26,12 +26,18 @@ func (p *Processor) create(ctx context.Context, actor *models.Actor, act *activi
 	if err != nil {
 		return err
 	}
+	rp := remotePost(act, obj, rawOf(raw, act))
 	// A reply to a post we never received: its thread is fetched from
-	// its origin first (parents.go).
-	if err := p.fetchMissingParents(ctx, c, obj); err != nil {
-		return err
+	// its origin first (parents.go), if the reply itself may be taken.
+	if obj.InReplyTo != "" {
+		if err := p.svc.CheckReply(ctx, c, actor, rp); err != nil {
+			return err
+		}
+		if err := p.fetchMissingParents(ctx, c, obj); err != nil {
+			return err
+		}
 	}
-	_, err = p.svc.ReceivePost(ctx, c, actor, remotePost(act, obj, rawOf(raw, act)))
+	_, err = p.svc.ReceivePost(ctx, c, actor, rp)
 	return err
 }
 

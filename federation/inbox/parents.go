@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/practica-social/practica/federation/activitystreams"
+	"github.com/practica-social/practica/federation/resolve"
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
 )
@@ -26,8 +28,54 @@ const (
 	// Each has its own 30 s deadline; without a total, a server answering
 	// each request just in time would hold an inbox worker for a quarter
 	// of an hour per activity.
-	DefaultMaxParentTime = time.Minute
+	DefaultMaxParentTime = 20 * time.Second
+	// refusedParentsTTL is how long a refused thread is remembered, so
+	// that more replies pointing at it are refused without fetching it
+	// again.
+	refusedParentsTTL = 10 * time.Minute
+	// maxRefusedParents bounds that memory.
+	maxRefusedParents = 10000
 )
+
+// refusedParents remembers, per community, the posts whose thread above
+// a reply was refused, with the reason: a sender cannot make us walk the
+// same chain again and again by sending more replies to it.
+type refusedParents struct {
+	mu sync.Mutex
+	at map[refusedKey]refusedEntry
+}
+
+type refusedKey struct {
+	community int64
+	iri       string
+}
+
+type refusedEntry struct {
+	at     time.Time
+	reason string
+}
+
+// get returns the reason the thread above iri was refused in community,
+// if that was less than refusedParentsTTL ago.
+func (r *refusedParents) get(community int64, iri string, now time.Time) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.at[refusedKey{community, iri}]
+	if !ok || now.Sub(e.at) > refusedParentsTTL {
+		return "", false
+	}
+	return e.reason, true
+}
+
+// put remembers a refusal; when full, the memory starts over.
+func (r *refusedParents) put(community int64, iri, reason string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.at == nil || len(r.at) >= maxRefusedParents {
+		r.at = map[refusedKey]refusedEntry{}
+	}
+	r.at[refusedKey{community, iri}] = refusedEntry{at: now, reason: reason}
+}
 
 // errNeedsFetch says that a reply's parent is missing where nothing may
 // be fetched: inside a batch run's transaction, which must not stay open
@@ -61,7 +109,12 @@ type ancestor struct {
 // resolver: checklist rows 5, 6 and 10), and so is its own parent, up the
 // thread until a post we hold or the thread's first post. Everything is
 // fetched and checked before anything is written, so no transaction waits
-// on a remote server, and a chain that fails any check stores nothing.
+// on a remote server, and a chain that fails a check of the walk stores
+// nothing. (The community's own rules are applied as each post is stored,
+// top first: posts above one they refuse stay, each taken on its own
+// merits.) The reply itself is checked first (service.CheckReply), so a
+// reply that would be refused anyway fetches nothing, and a refused chain
+// is remembered for a while (refusedParents).
 //
 // A fetched post is taken into c only if the thread it sits in is c's:
 //
@@ -75,7 +128,8 @@ type ancestor struct {
 //     present, must include c (Lemmy, Mbin and Practica state every
 //     post's community there);
 //   - each is a post type we take (Note, Page, Article, Question, Event),
-//     served under the id it was asked for, by an author on its own host;
+//     served under the id it was asked for, by an author on its own host,
+//     public or addressed to c;
 //   - at most MaxParentDepth posts are missing, and MaxParentFetches
 //     documents (posts and distinct authors) are fetched within
 //     MaxParentTime; an id seen twice is a loop;
@@ -105,8 +159,15 @@ func (p *Processor) fetchMissingParents(ctx context.Context, c *models.Community
 	case fetchingForbidden(ctx):
 		return errNeedsFetch
 	}
+	if reason, ok := p.refusedParents.get(c.ID, obj.InReplyTo, time.Now()); ok {
+		return refuse("%s", reason)
+	}
 	chain, err := p.missingAncestors(ctx, c, obj)
 	if err != nil {
+		var r *Refusal
+		if errors.As(err, &r) {
+			p.refusedParents.put(c.ID, obj.InReplyTo, r.Reason, time.Now())
+		}
 		return err
 	}
 	// The thread's first post first: each is stored under the one before.
@@ -133,22 +194,23 @@ func (p *Processor) missingAncestors(ctx context.Context, c *models.Community, o
 	ctx, cancel := context.WithTimeout(ctx, p.maxParentTime)
 	defer cancel()
 	// fetchRefusal turns a failed fetch into the reply's refusal, with the
-	// resolver's safe reason. Only our own shutdown is not a refusal: the
-	// item is handled again when the worker comes back.
+	// resolver's safe reason: the origin's final answer (404, 410, not a
+	// post), or an origin that did not answer usefully. Anything else is
+	// ours — our shutdown, our database — and the item is handled again.
 	fetchRefusal := func(err error, what, iri string) error {
 		switch {
 		case outer.Err() != nil:
 			return err
 		case ctx.Err() != nil:
 			return refuse("fetching the thread above the reply took longer than %v", p.maxParentTime)
-		}
-		why := service.SafeMessage(err, "failed")
-		if service.KindOf(err) == service.KindUnavailable {
+		case errors.Is(err, resolve.ErrUnreachable):
 			// The resolver's "try again later" is for people; the reply
 			// is refused now.
-			why = "its server did not answer usefully"
+			return refuse("%s (its server did not answer usefully): %s", what, iri)
+		case isFinal(err):
+			return refuse("%s (%s): %s", what, service.SafeMessage(err, "failed"), iri)
 		}
-		return refuse("%s (%s): %s", what, why, iri)
+		return err
 	}
 	own := p.svc.URLs().Base
 	seen := map[string]bool{obj.ID: true}
@@ -248,6 +310,13 @@ func checkAncestor(c *models.Community, what, iri string, m map[string]any) (*ac
 	}
 	if len(o.Audience) > 0 && !slices.Contains(o.Audience, c.Actor.IRI) {
 		return nil, refuse("%s belongs to another community: %s", what, iri)
+	}
+	// Nobody vouches for a fetched post as a community's Announce does:
+	// one that is not public is taken only when addressed to the
+	// community, so that a post meant for its author's followers never
+	// becomes one of the community's.
+	if !remotePost(&activitystreams.Activity{}, o, nil).Public && !names(o, c.Actor.IRI) {
+		return nil, refuse("%s is neither public nor addressed to this community: %s", what, iri)
 	}
 	return o, nil
 }

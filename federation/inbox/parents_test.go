@@ -376,6 +376,8 @@ type fetchingResolver struct {
 	inTx []string
 	// slow are ids whose origin never answers: the fetch ends with ctx.
 	slow map[string]bool
+	// ours are ids whose fetch fails on our side (our database down).
+	ours map[string]bool
 }
 
 func (r *fetchingResolver) Actor(ctx context.Context, iri string) (*models.Actor, error) {
@@ -394,6 +396,9 @@ func (r *fetchingResolver) Object(ctx context.Context, iri string) (map[string]a
 		<-ctx.Done()
 		r.mu.Lock()
 		return nil, &service.Error{Kind: service.KindUnavailable, Message: "the remote server is unavailable; try again later", Err: ctx.Err()}
+	}
+	if r.ours[iri] {
+		return nil, &service.Error{Kind: service.KindUnavailable, Message: "database unavailable", Err: errors.New("connection refused")}
 	}
 	if d, ok := r.docs[iri]; ok {
 		return d, nil
@@ -531,8 +536,8 @@ func TestMissingParentsShareATimeBudget(t *testing.T) {
 	st := testrig.NewStore(t)
 	f := newRunFixture(t, st)
 	ann, bob := f.remote[0].IRI, f.remote[1].IRI
-	slow := ann + "/n/slow"
-	res := &fetchingResolver{svc: f.svc, hits: map[string]int{}, docs: map[string]map[string]any{}, slow: map[string]bool{slow: true}}
+	slow, slow2 := ann+"/n/slow", ann+"/n/slow2"
+	res := &fetchingResolver{svc: f.svc, hits: map[string]int{}, docs: map[string]map[string]any{}, slow: map[string]bool{slow: true, slow2: true}}
 	proc := inbox.NewProcessor(inbox.ProcessorDeps{Service: f.svc, Resolver: res, MaxParentTime: 200 * time.Millisecond})
 	start := time.Now()
 	err := proc.HandleRaw(ctx, []byte(f.note(1, bob, bob+"/n/1", slow)))
@@ -547,12 +552,30 @@ func TestMissingParentsShareATimeBudget(t *testing.T) {
 		t.Error("the reply was stored")
 	}
 	// Our own shutdown is not the origin's fault: not a refusal, so the
-	// item is handled again later.
+	// item is handled again later. (Another parent: the refused thread
+	// above is remembered, and refused again without fetching.)
 	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	err = proc.HandleRaw(cctx, []byte(f.note(2, bob, bob+"/n/2", slow)))
+	err = proc.HandleRaw(cctx, []byte(f.note(2, bob, bob+"/n/2", slow2)))
 	if err == nil || errors.As(err, &ref) {
 		t.Fatalf("cancelled while fetching: %v; want a plain error", err)
+	}
+}
+
+// A fetch that fails on our side (our database, not the origin) is not
+// the reply's fault: the item is handled again later, not refused.
+func TestMissingParentsOurFailureIsRetried(t *testing.T) {
+	ctx := context.Background()
+	st := testrig.NewStore(t)
+	f := newRunFixture(t, st)
+	ann, bob := f.remote[0].IRI, f.remote[1].IRI
+	parent := ann + "/n/ours"
+	res := &fetchingResolver{svc: f.svc, hits: map[string]int{}, docs: map[string]map[string]any{}, ours: map[string]bool{parent: true}}
+	proc := inbox.NewProcessor(inbox.ProcessorDeps{Service: f.svc, Resolver: res})
+	err := proc.HandleRaw(ctx, []byte(f.note(1, bob, bob+"/n/1", parent)))
+	var ref *inbox.Refusal
+	if err == nil || errors.As(err, &ref) {
+		t.Fatalf("our database down while fetching: %v; want a plain error, to retry", err)
 	}
 }
 

@@ -48,6 +48,7 @@ type Processor struct {
 
 	maxParentDepth, maxParentFetches int
 	maxParentTime                    time.Duration
+	refusedParents                   refusedParents
 }
 
 // NewProcessor builds a processor.

@@ -222,19 +222,20 @@ func (rc *Receiver) Receive(c echo.Context) error {
 	if key.Owner.GoneAt != nil && !selfDelete {
 		return signatureRefused(c, errors.New("the actor is gone"))
 	}
-	// Moderation of our communities comes only from their moderators, who
-	// are people of this server and act here, never over HTTP: anyone
-	// else's Add, Remove or Block aimed at them is refused now, with 403,
-	// rather than accepted and dropped later (checklist row 9).
-	if err := rc.moderationFromOutside(act); err != nil {
-		return err
-	}
 	// Every request that passed every check spends the host's verified
 	// budget (when a token is left), so that over the first budget the
 	// host gets only what its own traffic left of its rate; over it, a
 	// request needs a token.
 	if w, ok := rc.verified.take(keyHost, now); !ok && !inBudget {
 		return tooMany(c, keyHost, max(wait, w))
+	}
+	// Moderation of our communities comes only from their moderators, who
+	// are people of this server and act here, never over HTTP: anyone
+	// else's Add, Remove or Block aimed at them is refused now, with 403,
+	// rather than accepted and dropped later (checklist row 9). It spends
+	// the host's budget like any other request.
+	if err := rc.moderationFromOutside(act); err != nil {
+		return err
 	}
 	_, _, err = rc.svc.ReceiveActivity(ctx, models.InboxItem{
 		ActivityIRI: act.ID, ActorIRI: act.Actor, KeyID: sig.KeyID, Type: act.Type, Body: string(body),

@@ -857,3 +857,33 @@ func TestChecklist20ForgedFloodDoesNotLockOutTheHostItNames(t *testing.T) {
 		t.Fatalf("a third real delivery with a burst of 2: %v, want 429", err)
 	}
 }
+
+// Moderation from outside is refused with 403 (checklist row 9), and
+// each refusal spends the host's budget like any request: a flood of them
+// is limited (row 20).
+func TestChecklist09ModerationFromOutsideSpendsTheBudget(t *testing.T) {
+	g := newRcvRig(t)
+	now := time.Now()
+	rc, e := g.slowReceiver(&now)
+	add := func() error {
+		id := fmt.Sprintf("http://org-b.test/activities/add-%d", g.seq.Add(1))
+		body, err := json.Marshal(map[string]any{"id": id, "type": "Add", "actor": rcvAlice, "object": rcvAlice, "target": rcvGroup + "/moderators"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "http://org-a.test/inbox", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/activity+json")
+		signedBy(g.alice, body, now)(req)
+		return rc.Receive(e.NewContext(req, httptest.NewRecorder()))
+	}
+	for i := range 2 {
+		if err := add(); service.KindOf(err) != service.KindForbidden {
+			t.Fatalf("Add %d within the burst: %v, want 403", i+1, err)
+		}
+	}
+	for i := range 5 {
+		if err := add(); service.KindOf(err) != service.KindRateLimited {
+			t.Fatalf("Add %d over the burst: %v, want 429", i+3, err)
+		}
+	}
+}
