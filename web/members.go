@@ -57,14 +57,26 @@ func (h *Handlers) MembersPage(c echo.Context) error {
 	return h.render(c, http.StatusOK, "members", "Members of "+cm.Actor.Name, v)
 }
 
-// DecideMember approves or refuses a membership request; moderators only.
-func (h *Handlers) DecideMember(c echo.Context) error {
+// memberAction reads what every action on a member needs: the logged-in
+// person's actor, the community of :name and the member's actor of
+// :actor. As with loggedInCommunity, a nil community means stop and
+// return err (nil when a login redirect was written). The service decides
+// whether the person may act.
+func (h *Handlers) memberAction(c echo.Context) (me int64, cm *models.Community, actorID int64, err error) {
 	si, cm, err := h.loggedInCommunity(c)
 	if cm == nil {
-		return err
+		return 0, nil, 0, err
 	}
-	actorID, err := idParam(c, "actor")
-	if err != nil {
+	if actorID, err = idParam(c, "actor"); err != nil {
+		return 0, nil, 0, err
+	}
+	return si.Account.ActorID, cm, actorID, nil
+}
+
+// DecideMember approves or refuses a membership request; moderators only.
+func (h *Handlers) DecideMember(c echo.Context) error {
+	me, cm, actorID, err := h.memberAction(c)
+	if cm == nil {
 		return err
 	}
 	var approve bool
@@ -75,7 +87,7 @@ func (h *Handlers) DecideMember(c echo.Context) error {
 	default:
 		return service.Invalid("decision: choose approve or reject")
 	}
-	if err := h.svc.DecideMember(c.Request().Context(), cm, si.Account.ActorID, actorID, approve); err != nil {
+	if err := h.svc.DecideMember(c.Request().Context(), cm, me, actorID, approve); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members#requests")
@@ -84,16 +96,12 @@ func (h *Handlers) DecideMember(c echo.Context) error {
 // SetMemberRole appoints a member as moderator or dismisses one; the
 // owner only.
 func (h *Handlers) SetMemberRole(c echo.Context) error {
-	si, cm, err := h.loggedInCommunity(c)
+	me, cm, actorID, err := h.memberAction(c)
 	if cm == nil {
 		return err
 	}
-	actorID, err := idParam(c, "actor")
-	if err != nil {
-		return err
-	}
 	role := models.Role(c.FormValue("role"))
-	if err := h.svc.SetMemberRole(c.Request().Context(), cm, si.Account.ActorID, actorID, role); err != nil {
+	if err := h.svc.SetMemberRole(c.Request().Context(), cm, me, actorID, role); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members")
@@ -108,15 +116,11 @@ type removeMemberView struct {
 // RemoveMemberForm asks a moderator to confirm a removal: it cannot be
 // taken back (the person may ask to join again).
 func (h *Handlers) RemoveMemberForm(c echo.Context) error {
-	si, cm, err := h.loggedInCommunity(c)
+	me, cm, actorID, err := h.memberAction(c)
 	if cm == nil {
 		return err
 	}
-	actorID, err := idParam(c, "actor")
-	if err != nil {
-		return err
-	}
-	m, err := h.svc.MemberToRemove(c.Request().Context(), cm, si.Account.ActorID, actorID)
+	m, err := h.svc.MemberToRemove(c.Request().Context(), cm, me, actorID)
 	if err != nil {
 		return err
 	}
@@ -125,15 +129,11 @@ func (h *Handlers) RemoveMemberForm(c echo.Context) error {
 
 // RemoveMember ends someone's membership; moderators only.
 func (h *Handlers) RemoveMember(c echo.Context) error {
-	si, cm, err := h.loggedInCommunity(c)
+	me, cm, actorID, err := h.memberAction(c)
 	if cm == nil {
 		return err
 	}
-	actorID, err := idParam(c, "actor")
-	if err != nil {
-		return err
-	}
-	if err := h.svc.RemoveMember(c.Request().Context(), cm, si.Account.ActorID, actorID); err != nil {
+	if err := h.svc.RemoveMember(c.Request().Context(), cm, me, actorID); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members")

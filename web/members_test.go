@@ -30,6 +30,11 @@ func TestModeratorsAppointAndRemoveFromTheMembersPage(t *testing.T) {
 	}
 	ids["olga"] = itoa(olga.ActorID)
 
+	// Logged out, the confirmation page sends to the log-in page.
+	if p := s.browser().get("/c/guild/members/" + ids["quinn"] + "/remove"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/login") {
+		t.Fatalf("removal page logged out: %d to %q, want the log-in page", p.Status, p.Location)
+	}
+
 	// A plain member sees the list, and no moderation.
 	pb := s.browser()
 	pb.login("pete", "password-pete")
