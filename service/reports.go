@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -247,24 +246,9 @@ func (s *Service) Reports(ctx context.Context, c *models.Community, moderatorID 
 	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
 		return nil, err
 	}
-	var rs []models.Report
-	if open {
-		var err error
-		if rs, err = s.store.Reports(ctx, c.ID, models.ReportOpen, before, limit); err != nil {
-			return nil, storeErr(err, "reports")
-		}
-	} else {
-		for _, st := range []models.ReportState{models.ReportResolved, models.ReportDismissed} {
-			part, err := s.store.Reports(ctx, c.ID, st, before, limit)
-			if err != nil {
-				return nil, storeErr(err, "reports")
-			}
-			rs = append(rs, part...)
-		}
-		sort.Slice(rs, func(i, j int) bool { return rs[i].ID > rs[j].ID })
-		if len(rs) > limit {
-			rs = rs[:limit]
-		}
+	rs, err := s.store.Reports(ctx, c.ID, open, before, limit)
+	if err != nil {
+		return nil, storeErr(err, "reports")
 	}
 	var ids []int64
 	for _, r := range rs {

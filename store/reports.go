@@ -34,13 +34,17 @@ func (s *Store) OpenReportOf(ctx context.Context, communityID, reporterID, postI
 	return nil, fmt.Errorf("store: open report of post %d by %d: %w", postID, reporterID, ErrNotFound)
 }
 
-// Reports lists a community's reports in one state, oldest first when
-// open (the queue), newest first otherwise, with reporter, subject and
-// resolver; before is a cursor (0 for the first page).
-func (s *Store) Reports(ctx context.Context, communityID int64, state models.ReportState, before int64, limit int) ([]models.Report, error) {
+// Reports lists a community's open reports, oldest first (the queue), or
+// its closed ones (resolved and dismissed), newest first, with reporter,
+// subject and resolver; before is a cursor (0 for the first page).
+func (s *Store) Reports(ctx context.Context, communityID int64, open bool, before int64, limit int) ([]models.Report, error) {
+	states := []models.ReportState{models.ReportResolved, models.ReportDismissed}
+	if open {
+		states = []models.ReportState{models.ReportOpen}
+	}
 	q := s.conn(ctx).Preload("Reporter").Preload("Subject").Preload("ResolvedBy").
-		Where("community_id = ? AND state = ?", communityID, state)
-	if state == models.ReportOpen {
+		Where("community_id = ? AND state IN ?", communityID, states)
+	if open {
 		if before > 0 {
 			q = q.Where("id > ?", before)
 		}

@@ -29,13 +29,8 @@ func (p *Processor) create(ctx context.Context, actor *models.Actor, act *activi
 	rp := remotePost(act, obj, rawOf(raw, act))
 	// A reply to a post we never received: its thread is fetched from
 	// its origin first (parents.go), if the reply itself may be taken.
-	if obj.InReplyTo != "" {
-		if err := p.svc.CheckReply(ctx, c, actor, rp); err != nil {
-			return err
-		}
-		if err := p.fetchMissingParents(ctx, c, obj); err != nil {
-			return err
-		}
+	if err := p.fetchMissingParents(ctx, c, actor, obj, rp); err != nil {
+		return err
 	}
 	_, err = p.svc.ReceivePost(ctx, c, actor, rp)
 	return err

@@ -143,7 +143,7 @@ type ancestor struct {
 // stored without an activity, so a local community does not announce
 // them: its members' servers fetch them as we did. (Should the post's own
 // Create arrive later, the service announces it then: lateCreate.)
-func (p *Processor) fetchMissingParents(ctx context.Context, c *models.Community, obj *activitystreams.Object) error {
+func (p *Processor) fetchMissingParents(ctx context.Context, c *models.Community, author *models.Actor, obj *activitystreams.Object, rp service.RemotePost) error {
 	if obj.InReplyTo == "" {
 		return nil
 	}
@@ -158,6 +158,11 @@ func (p *Processor) fetchMissingParents(ctx context.Context, c *models.Community
 		return refuse("the post replied to was deleted")
 	case fetchingForbidden(ctx):
 		return errNeedsFetch
+	}
+	// Only now, with a fetch ahead: a reply whose parent we hold is
+	// checked once, by ReceivePost.
+	if err := p.svc.CheckReply(ctx, c, author, rp); err != nil {
+		return err
 	}
 	if reason, ok := p.refusedParents.get(c.ID, obj.InReplyTo, time.Now()); ok {
 		return refuse("%s", reason)
