@@ -108,13 +108,15 @@ func (s *Service) DecideMember(ctx context.Context, c *models.Community, moderat
 	if !c.Local {
 		return NotFound("community")
 	}
+	// Someone who moderates nothing is refused before anyone's membership
+	// is locked; the transaction checks again, under the lock.
 	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
 		return err
 	}
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.LockMember(ctx, c.ID, actorID)
+		_, m, err := s.lockModeratorAndMember(ctx, c, moderatorID, actorID, "membership request")
 		if err != nil {
-			return storeErr(err, "membership request")
+			return err
 		}
 		if m.State != models.MemberPending {
 			return Conflict("this membership request was already decided")
@@ -138,16 +140,81 @@ func (s *Service) DecideMember(ctx context.Context, c *models.Community, moderat
 	})
 }
 
-// requireModerator fails unless actorID moderates c.
+// requireModerator fails unless actorID moderates c. Nothing holds the
+// answer: an action taken on it must confirm it in its own transaction
+// with lockModerator, or a moderator dismissed meanwhile still acts.
 func (s *Service) requireModerator(ctx context.Context, c *models.Community, actorID int64) error {
-	m, err := s.store.GetMember(ctx, c.ID, actorID)
+	_, err := moderatorOf(s.store.GetMember(ctx, c.ID, actorID))
+	return err
+}
+
+// moderatorOf returns the membership a lookup found if it moderates its
+// community, and Forbidden if it does not or there is none.
+func moderatorOf(m *models.Member, err error) (*models.Member, error) {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return storeErr(err, "membership")
+		return nil, storeErr(err, "membership")
 	}
 	if err != nil || m.State != models.MemberAccepted || !m.Role.Moderates() {
-		return Forbidden("only the community's moderators may do this")
+		return nil, Forbidden("only the community's moderators may do this")
 	}
-	return nil
+	return m, nil
+}
+
+// lockModerator is requireModerator for a transaction that acts as the
+// moderator, and returns their membership. The row stays locked FOR SHARE
+// until the transaction ends, so a dismissal or a removal of the moderator
+// (which lock it for a change) either commits first, and the action is
+// refused here, or waits until the action has committed.
+func (s *Service) lockModerator(ctx context.Context, c *models.Community, moderatorID int64) (*models.Member, error) {
+	return moderatorOf(s.store.ShareMember(ctx, c.ID, moderatorID))
+}
+
+// lockModeratorAndMember locks the moderator's membership of c as
+// lockModerator does and actorID's for a change (store.LockMember), and
+// returns both; what names the latter in errors. The rows are locked in
+// the order of their actor ids: an owner and a moderator acting on each
+// other at once would otherwise each hold one row and wait for the other,
+// a deadlock Postgres ends by failing one of them. Someone who moderates
+// nothing is refused before being told whether actorID is a member.
+func (s *Service) lockModeratorAndMember(ctx context.Context, c *models.Community, moderatorID, actorID int64, what string) (mod, m *models.Member, err error) {
+	if moderatorID == actorID {
+		// One row: locked once, for the change, since sharing it first
+		// and then upgrading could deadlock with a twin request.
+		m, err := moderatorOf(s.store.LockMember(ctx, c.ID, actorID))
+		if err != nil {
+			return nil, nil, err
+		}
+		self := *m
+		return &self, m, nil
+	}
+	lockMod := func() (err error) {
+		mod, err = s.lockModerator(ctx, c, moderatorID)
+		return err
+	}
+	lockM := func() (err error) {
+		m, err = s.store.LockMember(ctx, c.ID, actorID)
+		return storeErr(err, what)
+	}
+	if moderatorID < actorID {
+		if err := lockMod(); err != nil {
+			return nil, nil, err
+		}
+		if err := lockM(); err != nil {
+			return nil, nil, err
+		}
+		return mod, m, nil
+	}
+	errM := lockM()
+	if errM != nil && KindOf(errM) != KindNotFound {
+		return nil, nil, errM
+	}
+	if err := lockMod(); err != nil {
+		return nil, nil, err
+	}
+	if errM != nil {
+		return nil, nil, errM
+	}
+	return mod, m, nil
 }
 
 // Join makes a local person a member of a community. For a local community

@@ -22,13 +22,15 @@ func (s *Service) RemoveMember(ctx context.Context, c *models.Community, moderat
 	if !c.Local {
 		return NotFound("community")
 	}
+	// Someone who moderates nothing is refused before anyone's membership
+	// is locked; the transaction checks again, under the lock.
 	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
 		return err
 	}
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.LockMember(ctx, c.ID, actorID)
+		mod, m, err := s.lockModeratorAndMember(ctx, c, moderatorID, actorID, "member")
 		if err != nil {
-			return storeErr(err, "member")
+			return err
 		}
 		if m.State == models.MemberRejected {
 			return NotFound("member")
@@ -37,8 +39,7 @@ func (s *Service) RemoveMember(ctx context.Context, c *models.Community, moderat
 		case models.RoleOwner:
 			return Forbidden("an owner cannot be removed; hand the community over first")
 		case models.RoleModerator:
-			mod, err := s.store.GetMember(ctx, c.ID, moderatorID)
-			if err != nil || mod.Role != models.RoleOwner {
+			if mod.Role != models.RoleOwner {
 				return Forbidden("only an owner may remove a moderator")
 			}
 		}

@@ -149,8 +149,9 @@ func interleaved(t *testing.T, nth int, setup func(f *fixture), first, second fu
 	if st.Dialect() != store.DialectPostgres {
 		t.Skip("SQLite has one writer: the two cannot interleave")
 	}
-	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test"), InstanceName: "A", Dispatch: &recorder{}})
-	f := &fixture{t: t, ctx: context.Background(), store: st, svc: svc, rec: &recorder{}}
+	rec := &recorder{}
+	svc := service.New(service.Deps{Store: st, URLs: service.NewURLs("http://org-a.test"), InstanceName: "A", Dispatch: rec})
+	f := &fixture{t: t, ctx: context.Background(), store: st, svc: svc, rec: rec}
 	setup(f)
 	mu.Lock()
 	armed = true

@@ -64,6 +64,11 @@ func (s *Service) RemovePost(ctx context.Context, moderatorID, postID int64, rea
 		return storeErr(err, "moderator")
 	}
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		// PostToRemove's check holds nothing: a moderator dismissed since
+		// is refused here, or the dismissal waits for this removal.
+		if _, err := s.lockModerator(ctx, c, moderatorID); err != nil {
+			return err
+		}
 		if err := s.store.TombstonePost(ctx, p, s.now().UTC()); err != nil {
 			return storeErr(err, "post")
 		}

@@ -64,6 +64,22 @@ func (s *Store) LockMember(ctx context.Context, communityID, actorID int64) (*mo
 	return &m, nil
 }
 
+// ShareMember is GetMember for a transaction that acts on the strength of
+// the membership, as a moderator's decision does on the moderator's role:
+// on Postgres the row is locked FOR SHARE until the transaction ends, so a
+// change of it (LockMember) waits for the decision, or the decision for
+// the change, while decisions by the same moderator do not wait for each
+// other.
+func (s *Store) ShareMember(ctx context.Context, communityID, actorID int64) (*models.Member, error) {
+	var m models.Member
+	err := s.conn(ctx).Clauses(clause.Locking{Strength: clause.LockingStrengthShare}).
+		Where("community_id = ? AND actor_id = ?", communityID, actorID).First(&m).Error
+	if err != nil {
+		return nil, translate(err, fmt.Sprintf("share member %d of community %d", actorID, communityID))
+	}
+	return &m, nil
+}
+
 // DeleteMember removes a membership; absent is not an error.
 func (s *Store) DeleteMember(ctx context.Context, communityID, actorID int64) error {
 	err := s.conn(ctx).Where("community_id = ? AND actor_id = ?", communityID, actorID).Delete(&models.Member{}).Error
