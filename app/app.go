@@ -299,8 +299,26 @@ func (inst *Instance) NewInboxWorkerServer() *asynq.Server {
 	return inst.newAsynqServer(n, tasks.InboxQueues(inst.Config.QueuePrefix))
 }
 
-func (inst *Instance) newAsynqServer(concurrency int, queues map[string]int) *asynq.Server {
-	return asynq.NewServerFromRedisClient(inst.Redis, asynq.Config{
+// NewFetchWorkerServer builds the asynq server that fetches the threads
+// missing above received replies: a small pool of its own, since its
+// tasks wait on other servers, retried on a schedule of their own while
+// an origin does not answer (workers.FetchParentsRetryDelay).
+func (inst *Instance) NewFetchWorkerServer() *asynq.Server {
+	n := inst.Config.FetchConcurrency
+	if n <= 0 {
+		n = config.DefaultFetchConcurrency
+	}
+	base := inst.tuning.FetchParentsRetryBase
+	if base <= 0 {
+		base = workers.DefaultFetchParentsRetryBase
+	}
+	return inst.newAsynqServer(n, tasks.FetchQueues(inst.Config.QueuePrefix), func(c *asynq.Config) {
+		c.RetryDelayFunc = workers.FetchParentsRetryDelay(base)
+	})
+}
+
+func (inst *Instance) newAsynqServer(concurrency int, queues map[string]int, adjust ...func(*asynq.Config)) *asynq.Server {
+	cfg := asynq.Config{
 		Concurrency:     concurrency,
 		Queues:          queues,
 		ShutdownTimeout: inst.Config.ShutdownTimeout,
@@ -314,7 +332,11 @@ func (inst *Instance) newAsynqServer(concurrency int, queues map[string]int) *as
 		DelayedTaskCheckInterval: time.Second,
 		Logger:                   asynqLogger{inst.Log},
 		LogLevel:                 asynq.WarnLevel,
-	})
+	}
+	for _, a := range adjust {
+		a(&cfg)
+	}
+	return asynq.NewServerFromRedisClient(inst.Redis, cfg)
 }
 
 // Close releases everything New opened, in reverse order.

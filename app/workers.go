@@ -24,6 +24,10 @@ type Tuning struct {
 	// ReconcileEvery and ReconcileGrace tune the reconciler (see
 	// workers.Deps).
 	ReconcileEvery, ReconcileGrace time.Duration
+	// FetchParentsRetryBase is the wait before the first retry of a
+	// reply's thread whose origin did not answer (see
+	// workers.DefaultFetchParentsRetryBase).
+	FetchParentsRetryBase time.Duration
 }
 
 // StartWorkers runs the background workers of the instance: the asynq
@@ -39,16 +43,18 @@ func (inst *Instance) StartWorkers() (stop func(), err error) {
 		Service: inst.Service, Log: inst.Log, Queue: inst.Tasks, Poster: inst.Transport,
 		Delivery: inst.tuning.Delivery, Metrics: inst.Metrics, Now: inst.now,
 		ReconcileEvery: inst.tuning.ReconcileEvery, ReconcileGrace: inst.tuning.ReconcileGrace,
-		Inbox: inbox.NewProcessor(inbox.ProcessorDeps{Service: inst.Service, Resolver: inst.Resolver, Log: inst.Log}),
+		Inbox: inbox.NewProcessor(inbox.ProcessorDeps{Service: inst.Service, Resolver: inst.Resolver, Log: inst.Log, Fetches: inst.Tasks}),
 		Peers: inst.Resolver,
 	})
-	srv, inboxSrv := inst.NewWorkerServer(), inst.NewInboxWorkerServer()
-	if err := srv.Start(w.Mux()); err != nil {
-		return nil, fmt.Errorf("app: start workers: %w", err)
-	}
-	if err := inboxSrv.Start(w.Mux()); err != nil {
-		srv.Shutdown()
-		return nil, fmt.Errorf("app: start inbox workers: %w", err)
+	// Three pools on the same handlers, each serving its own queues.
+	servers := []*asynq.Server{inst.NewWorkerServer(), inst.NewInboxWorkerServer(), inst.NewFetchWorkerServer()}
+	for i, s := range servers {
+		if err := s.Start(w.Mux()); err != nil {
+			for _, started := range servers[:i] {
+				started.Shutdown()
+			}
+			return nil, fmt.Errorf("app: start worker pool %d of %d: %w", i+1, len(servers), err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -62,7 +68,7 @@ func (inst *Instance) StartWorkers() (stop func(), err error) {
 			cancel()
 			<-done
 			var wg sync.WaitGroup
-			for _, s := range []*asynq.Server{srv, inboxSrv} {
+			for _, s := range servers {
 				wg.Go(s.Shutdown)
 			}
 			wg.Wait()

@@ -53,6 +53,8 @@ const (
 	EnvWorkerConcurrency = "PRACTICA_WORKER_CONCURRENCY"
 	// EnvInboxConcurrency is the setting behind Config.InboxConcurrency.
 	EnvInboxConcurrency = "PRACTICA_INBOX_CONCURRENCY"
+	// EnvFetchConcurrency is the setting behind Config.FetchConcurrency.
+	EnvFetchConcurrency = "PRACTICA_FETCH_CONCURRENCY"
 )
 
 // Defaults applied by Load when a setting is unset or empty.
@@ -75,6 +77,10 @@ const (
 	// set. Received activities are processed in batches of up to 128, so
 	// a few batches at once keep two cores and the database busy.
 	DefaultInboxConcurrency = 8
+	// DefaultFetchConcurrency is the FetchConcurrency used when none is
+	// set: few, since each waits on other servers rather than computes,
+	// and each is a burst of requests to one origin.
+	DefaultFetchConcurrency = 4
 	// SendDeadline is the longest a single outgoing federation request may
 	// take; ShutdownTimeout must exceed it or a graceful shutdown would cut
 	// deliveries off mid-request and make them be retried as failures.
@@ -132,6 +138,11 @@ type Config struct {
 	// received activities cannot hold every worker while posts wait to
 	// go out. PRACTICA_INBOX_CONCURRENCY.
 	InboxConcurrency int
+	// FetchConcurrency is the number of received replies a worker
+	// process fetches the missing thread of at once, in a pool of its
+	// own so that slow or silent origins hold neither the inbox's
+	// workers nor the senders'. PRACTICA_FETCH_CONCURRENCY.
+	FetchConcurrency int
 }
 
 // Error is a configuration problem naming the setting at fault. Its Error
@@ -174,6 +185,7 @@ func knownKeys() []string {
 		EnvRedisURL, EnvAllowPrivateAddresses, EnvQueuePrefix, EnvLogLevel,
 		EnvInstanceName, EnvShutdownTimeout, EnvWorkerConcurrency,
 		EnvInboxConcurrency,
+		EnvFetchConcurrency,
 	}
 }
 
@@ -309,6 +321,9 @@ func build(raw map[string]string) (Config, error) {
 		return Config{}, err
 	}
 	if c.InboxConcurrency, err = positiveSetting(get, EnvInboxConcurrency, DefaultInboxConcurrency); err != nil {
+		return Config{}, err
+	}
+	if c.FetchConcurrency, err = positiveSetting(get, EnvFetchConcurrency, DefaultFetchConcurrency); err != nil {
 		return Config{}, err
 	}
 

@@ -75,6 +75,7 @@ func TestLoadDefaults(t *testing.T) {
 		ShutdownTimeout:   40 * time.Second,
 		WorkerConcurrency: 20,
 		InboxConcurrency:  8,
+		FetchConcurrency:  4,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -218,6 +219,7 @@ func TestInvalidSettings(t *testing.T) {
 		{"concurrency word", map[string]string{EnvWorkerConcurrency: "many"}, EnvWorkerConcurrency},
 		{"inbox concurrency zero", map[string]string{EnvInboxConcurrency: "0"}, EnvInboxConcurrency},
 		{"inbox concurrency word", map[string]string{EnvInboxConcurrency: "few"}, EnvInboxConcurrency},
+		{"fetch concurrency zero", map[string]string{EnvFetchConcurrency: "0"}, EnvFetchConcurrency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,6 +275,7 @@ func TestValidValues(t *testing.T) {
 		EnvShutdownTimeout:       "2m",
 		EnvWorkerConcurrency:     "5",
 		EnvInboxConcurrency:      "3",
+		EnvFetchConcurrency:      "2",
 	})
 	wantPrefixes := []netip.Prefix{
 		netip.MustParsePrefix("10.0.0.0/8"),
@@ -295,7 +298,7 @@ func TestValidValues(t *testing.T) {
 	if c.LogLevel != "debug" || c.SlogLevel() != slog.LevelDebug {
 		t.Errorf("LogLevel = %q / %v", c.LogLevel, c.SlogLevel())
 	}
-	if c.ShutdownTimeout != 2*time.Minute || c.WorkerConcurrency != 5 || c.InboxConcurrency != 3 || c.QueuePrefix != "blue:" || c.InstanceName != "My Server" {
+	if c.ShutdownTimeout != 2*time.Minute || c.WorkerConcurrency != 5 || c.InboxConcurrency != 3 || c.FetchConcurrency != 2 || c.QueuePrefix != "blue:" || c.InstanceName != "My Server" {
 		t.Errorf("unexpected values: %+v", c)
 	}
 }

@@ -13,6 +13,12 @@ const (
 	// worker pool serves it (InboxQueues), so a flood of received
 	// activities waits there instead of holding every worker.
 	QueueInbox = "inbox"
+	// QueueFetch holds received replies whose thread must first be
+	// fetched from other servers. Its own small pool serves it
+	// (FetchQueues): those tasks wait on remote servers, up to tens of
+	// seconds each, and must hold neither the inbox's workers nor the
+	// senders'.
+	QueueFetch = "fetch"
 )
 
 // Queues returns the queue names with an instance prefix, and their
@@ -30,6 +36,12 @@ func InboxQueues(prefix string) map[string]int {
 	return map[string]int{prefix + QueueInbox: 1}
 }
 
+// FetchQueues returns the queues of the pool that fetches the threads of
+// received replies.
+func FetchQueues(prefix string) map[string]int {
+	return map[string]int{prefix + QueueFetch: 1}
+}
+
 // AllQueues returns every queue of an instance, for tools that list or
 // clear them.
 func AllQueues(prefix string) []string {
@@ -38,6 +50,9 @@ func AllQueues(prefix string) []string {
 		all = append(all, q)
 	}
 	for q := range InboxQueues(prefix) {
+		all = append(all, q)
+	}
+	for q := range FetchQueues(prefix) {
 		all = append(all, q)
 	}
 	return all
@@ -54,6 +69,9 @@ const (
 	TypeDeliveryReconcile = "delivery:reconcile"
 	// TypeInboxProcess processes one received activity.
 	TypeInboxProcess = "inbox:process"
+	// TypeInboxFetchParents fetches the posts missing above a received
+	// reply from their origin, then processes the reply.
+	TypeInboxFetchParents = "inbox:fetch-parents"
 	// TypePeersProbe asks the hosts of community members what software
 	// they run (NodeInfo), for the Announces each is sent.
 	TypePeersProbe = "peers:probe"
@@ -91,6 +109,12 @@ type InboxProcess struct {
 
 // IDs lists the payload's items.
 func (p InboxProcess) IDs() []int64 { return idList(p.ItemID, p.ItemIDs) }
+
+// InboxFetchParents is the payload of TypeInboxFetchParents: one received
+// item, a reply whose thread we do not hold.
+type InboxFetchParents struct {
+	ItemID int64 `json:"item_id"`
+}
 
 // idList joins a payload's single id (older tasks carry only that) and
 // its list.

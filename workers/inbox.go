@@ -16,6 +16,11 @@ type InboxProcessor interface {
 	// ProcessBatch handles items in order; items already handled are
 	// skipped, so a retried batch redoes only what failed.
 	ProcessBatch(ctx context.Context, itemIDs []int64) error
+	// ProcessFetchingParents handles a reply whose thread must first be
+	// fetched from other servers. Before the last try, an origin that
+	// does not answer usefully is an error to retry; on the last, the
+	// reply is refused.
+	ProcessFetchingParents(ctx context.Context, itemID int64, lastTry bool) error
 }
 
 // handleInbox processes a received activity. asynq retries it on error
@@ -26,6 +31,30 @@ func (w *Workers) handleInbox(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("workers: inbox payload: %w: %w", err, asynq.SkipRetry)
 	}
 	return w.inbox.ProcessBatch(ctx, p.IDs())
+}
+
+// handleFetchParents fetches the thread above a received reply, in the
+// fetch pool, and processes the reply. asynq retries it, on
+// FetchParentsRetryDelay's schedule, while the origin does not answer.
+func (w *Workers) handleFetchParents(ctx context.Context, t *asynq.Task) error {
+	var p tasks.InboxFetchParents
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("workers: fetch parents payload: %w: %w", err, asynq.SkipRetry)
+	}
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	last := retried >= maxRetry
+	err := w.inbox.ProcessFetchingParents(ctx, p.ItemID, last)
+	if err != nil && last {
+		// What fails on the last try is ours (the origin's silence is a
+		// refusal by then): the item is marked failed, and the
+		// reconciler hands it back to the inbox, which queues a new
+		// fetch, until its attempts run out. The task is not archived:
+		// it would keep its id, and no new fetch could be queued.
+		w.log.Warn("fetch parents: giving the item back to the reconciler", "item", p.ItemID, "err", err)
+		return nil
+	}
+	return err
 }
 
 // reconcileInbox re-enqueues received items that no worker has taken in

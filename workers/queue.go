@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/practica-social/practica/federation/delivery"
+	"github.com/practica-social/practica/federation/inbox"
 	"github.com/practica-social/practica/service"
 	"github.com/practica-social/practica/tasks"
 )
@@ -26,7 +27,29 @@ const (
 	fanoutTimeout = 30 * time.Minute
 	// retryTimeout bounds one retry task: one send and its bookkeeping.
 	retryTimeout = 2 * time.Minute
+	// FetchParentsMaxRetry is how often the fetching of a reply's thread
+	// is tried again when its origin does not answer usefully (down,
+	// 5xx, 429, too slow), on FetchParentsRetryDelay's schedule; after
+	// the last try the reply is refused.
+	FetchParentsMaxRetry = 4
+	// fetchParentsTimeout bounds one try: the fetches' own budget
+	// (inbox.DefaultMaxParentTime) and the storing after it.
+	fetchParentsTimeout = 2 * time.Minute
 )
+
+// DefaultFetchParentsRetryBase is the wait before the first retry of a
+// thread's fetching; each later one waits twice as long as the one
+// before: 30 s, 1, 2 and 4 minutes, so an origin has about 8 minutes to
+// come back.
+const DefaultFetchParentsRetryBase = 30 * time.Second
+
+// FetchParentsRetryDelay is the fetch pool's asynq RetryDelayFunc: base,
+// doubled at each retry (n is how many retries came before).
+func FetchParentsRetryDelay(base time.Duration) asynq.RetryDelayFunc {
+	return func(n int, _ error, _ *asynq.Task) time.Duration {
+		return base << min(n, 10)
+	}
+}
 
 // Queue enqueues Practica's tasks on asynq, in the instance's prefixed
 // queues. It is the service's Dispatcher and the delivery Scheduler. Every
@@ -38,8 +61,9 @@ type Queue struct {
 }
 
 var (
-	_ service.Dispatcher = (*Queue)(nil)
-	_ delivery.Scheduler = (*Queue)(nil)
+	_ service.Dispatcher     = (*Queue)(nil)
+	_ delivery.Scheduler     = (*Queue)(nil)
+	_ inbox.ParentFetchQueue = (*Queue)(nil)
 )
 
 // NewQueue returns a Queue on client using the queues named by
@@ -76,6 +100,16 @@ func (q *Queue) ProcessInbox(ctx context.Context, itemIDs ...int64) error {
 	}
 	return q.enqueue(ctx, tasks.TypeInboxProcess, payload,
 		asynq.Queue(q.prefix+tasks.QueueInbox), asynq.TaskID("inbox:"+idsKey(itemIDs)))
+}
+
+// FetchParents enqueues the fetching of the thread above a received reply
+// (item itemID) and the reply's processing, on the fetch pool's queue.
+// While a fetch for the item is queued, waiting to be retried or running,
+// another is not added.
+func (q *Queue) FetchParents(ctx context.Context, itemID int64) error {
+	return q.enqueue(ctx, tasks.TypeInboxFetchParents, tasks.InboxFetchParents{ItemID: itemID},
+		asynq.Queue(q.prefix+tasks.QueueFetch), asynq.TaskID(fmt.Sprintf("fetch-parents:%d", itemID)),
+		asynq.MaxRetry(FetchParentsMaxRetry), asynq.Timeout(fetchParentsTimeout))
 }
 
 // idsKey names a task by its rows: "7" for one, "7+3" for the three rows

@@ -158,6 +158,8 @@ type nopInbox struct{}
 
 func (nopInbox) ProcessBatch(context.Context, []int64) error { return nil }
 
+func (nopInbox) ProcessFetchingParents(context.Context, int64, bool) error { return nil }
+
 // TestReconcileInboxEnqueuesStuckItemsInChunks: received activities no
 // worker took (their wake-up was lost) are queued again in chunks, each the
 // stuck items of one aligned block of ReconcileInboxChunk ids, every item

@@ -116,6 +116,7 @@ func (w *Workers) Mux() *asynq.ServeMux {
 	}
 	if w.inbox != nil {
 		mux.HandleFunc(tasks.TypeInboxProcess, w.handleInbox)
+		mux.HandleFunc(tasks.TypeInboxFetchParents, w.handleFetchParents)
 	}
 	if w.peers != nil {
 		mux.HandleFunc(tasks.TypePeersProbe, w.handleProbePeers)

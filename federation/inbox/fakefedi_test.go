@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/practica-social/practica/app"
 	"github.com/practica-social/practica/federation/signing"
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
@@ -40,7 +41,10 @@ type fediWorld struct {
 func newFediWorld(t *testing.T, handle string) *fediWorld {
 	t.Helper()
 	w := &fediWorld{t: t, ctx: context.Background(), n: testrig.NewNetwork()}
-	w.a = w.n.Start(t, "org-a.test")
+	// A thread's origin that does not answer is tried again after 20,
+	// 40, 80 and 160 ms, and the reply refused then, within the wait of
+	// expectOutcome.
+	w.a = w.n.StartTuned(t, "org-a.test", app.Tuning{FetchParentsRetryBase: 20 * time.Millisecond})
 	w.fedi = newFakeFedi(t, w.n)
 	acc, err := w.a.Service.CreateAccount(w.ctx, service.NewAccount{Username: "olga", Email: "olga@example.org", Password: "correct horse"})
 	if err != nil {

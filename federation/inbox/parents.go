@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -96,6 +97,39 @@ func fetchingForbidden(ctx context.Context) bool {
 	return v
 }
 
+// errFetchLater says that a reply's thread must be fetched and this is
+// an inbox worker: Process hands the item to the fetch pool (Fetches)
+// instead of holding the worker while remote servers answer.
+var errFetchLater = errors.New("inbox: the thread above the reply is fetched in the fetch pool")
+
+type fetchPoolKey struct{}
+
+// inFetchPool is the context of ProcessFetchingParents; retryLater says
+// that a try remains, so an origin that does not answer usefully is an
+// error to retry rather than a refusal.
+type inFetchPool struct{ retryLater bool }
+
+// fetchPool reports whether ctx is the fetch pool's, and if so its try.
+func fetchPool(ctx context.Context) (inFetchPool, bool) {
+	v, ok := ctx.Value(fetchPoolKey{}).(inFetchPool)
+	return v, ok
+}
+
+// errOriginUnavailable is an origin that did not answer usefully (down,
+// 5xx, 429, too slow) while a try remains: the item is failed and its
+// task retried, later, rather than the reply refused.
+var errOriginUnavailable = errors.New("inbox: the origin of the thread did not answer usefully")
+
+// ProcessFetchingParents handles stored item itemID in the fetch pool:
+// the thread above the reply is fetched from its origin, then the reply
+// is processed as Process does. Before the last try (lastTry false), an
+// origin that does not answer usefully leaves the item failed and
+// returns an error, for the task to be retried later; on the last, the
+// reply is refused with the reason.
+func (p *Processor) ProcessFetchingParents(ctx context.Context, itemID int64, lastTry bool) error {
+	return p.Process(context.WithValue(ctx, fetchPoolKey{}, inFetchPool{retryLater: !lastTry}), itemID)
+}
+
 // ancestor is a post fetched from its origin, checked, with its author,
 // waiting to be stored above a reply.
 type ancestor struct {
@@ -167,6 +201,9 @@ func (p *Processor) fetchMissingParents(ctx context.Context, c *models.Community
 	if reason, ok := p.refusedParents.get(c.ID, obj.InReplyTo, time.Now()); ok {
 		return refuse("%s", reason)
 	}
+	if _, here := fetchPool(ctx); p.fetches != nil && !here {
+		return errFetchLater
+	}
 	chain, err := p.missingAncestors(ctx, c, obj)
 	if err != nil {
 		var r *Refusal
@@ -202,10 +239,13 @@ func (p *Processor) missingAncestors(ctx context.Context, c *models.Community, o
 	// resolver's safe reason: the origin's final answer (404, 410, not a
 	// post), or an origin that did not answer usefully. Anything else is
 	// ours — our shutdown, our database — and the item is handled again.
+	pool, _ := fetchPool(outer)
 	fetchRefusal := func(err error, what, iri string) error {
 		switch {
 		case outer.Err() != nil:
 			return err
+		case pool.retryLater && (ctx.Err() != nil || errors.Is(err, resolve.ErrUnreachable)):
+			return fmt.Errorf("%w: %s: %s: %w", errOriginUnavailable, what, iri, err)
 		case ctx.Err() != nil:
 			return refuse("fetching the thread above the reply took longer than %v", p.maxParentTime)
 		case errors.Is(err, resolve.ErrUnreachable):

@@ -24,11 +24,25 @@ type Resolver interface {
 	Object(ctx context.Context, iri string) (map[string]any, error)
 }
 
+// ParentFetchQueue queues a received reply whose thread must first be
+// fetched from other servers (workers.Queue): the fetch pool calls
+// ProcessFetchingParents for it.
+type ParentFetchQueue interface {
+	// FetchParents queues the fetching for item itemID; queueing it
+	// again while it waits is harmless.
+	FetchParents(ctx context.Context, itemID int64) error
+}
+
 // ProcessorDeps are what the processor needs.
 type ProcessorDeps struct {
 	Service  *service.Service
 	Resolver Resolver
 	Log      *slog.Logger
+	// Fetches takes the replies whose thread is missing out of the
+	// inbox's workers (parents.go). Nil fetches the thread in the worker
+	// that processes the reply, and refuses it at once when the origin
+	// does not answer.
+	Fetches ParentFetchQueue
 	// MaxParentDepth bounds the missing posts fetched above one reply;
 	// default DefaultMaxParentDepth (parents.go).
 	MaxParentDepth int
@@ -45,6 +59,7 @@ type Processor struct {
 	svc     *service.Service
 	resolve Resolver
 	log     *slog.Logger
+	fetches ParentFetchQueue
 
 	maxParentDepth, maxParentFetches int
 	maxParentTime                    time.Duration
@@ -58,7 +73,7 @@ func NewProcessor(d ProcessorDeps) *Processor {
 		log = slog.New(slog.DiscardHandler)
 	}
 	p := &Processor{
-		svc: d.Service, resolve: d.Resolver, log: log,
+		svc: d.Service, resolve: d.Resolver, log: log, fetches: d.Fetches,
 		maxParentDepth: d.MaxParentDepth, maxParentFetches: d.MaxParentFetches, maxParentTime: d.MaxParentTime,
 	}
 	if p.maxParentDepth <= 0 {
@@ -98,6 +113,16 @@ func (p *Processor) Process(ctx context.Context, itemID int64) error {
 	state, msg := models.InboxProcessed, ""
 	var ref *Refusal
 	switch {
+	case errors.Is(err, errFetchLater):
+		// The item keeps its state until the fetch pool handles it; the
+		// reconciler brings it back here should the task be lost.
+		if err := p.fetches.FetchParents(ctx, itemID); err != nil {
+			if markErr := p.svc.MarkInboxItem(ctx, itemID, models.InboxFailed, truncate(err.Error(), 1000)); markErr != nil {
+				p.log.Warn("mark inbox item", "id", itemID, "err", markErr)
+			}
+			return fmt.Errorf("inbox: queue the thread's fetching for %d: %w", itemID, err)
+		}
+		return nil
 	case err == nil, errors.Is(err, service.ErrDropped):
 	case errors.As(err, &ref):
 		state, msg = models.InboxRefused, ref.Reason
