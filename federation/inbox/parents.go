@@ -171,8 +171,11 @@ type ancestor struct {
 //     post (public or members-only, moderators-only threads).
 //
 // Otherwise, or when a fetch fails (404, 410, a members-only post our
-// instance actor may not read, an origin down or slow), the reply is
-// refused with the reason, as it was before parents were fetched. A
+// instance actor may not read), the reply is refused with the reason, as
+// it was before parents were fetched. An origin down or slow refuses it
+// only on the fetch pool's last try (ProcessFetchingParents); with
+// Fetches set, an inbox worker fetches nothing and hands the reply to
+// that pool (errFetchLater). A
 // deleted parent (tombstone) is not fetched again. Fetched posts are
 // stored without an activity, so a local community does not announce
 // them: its members' servers fetch them as we did. (Should the post's own
