@@ -18,6 +18,15 @@ const (
 // Report asks a community's moderators to look at posts or a person: made
 // by a person here, or received as a Flag from another server. A Flag
 // naming posts of several of our communities becomes one report in each.
+//
+// A report made here names one post, and a person has at most one open
+// report of a post in a community: a partial unique index on community,
+// reporter and post ids, for open reports with no ActivityIRI (migration
+// 0009), so that two sent at once are one. A person's report of a post in
+// a community on another server is a row too, the record of the Flag sent
+// there: no queue here lists it and no one here closes it, and its
+// CreatedAt is when the Flag was last sent, so that a repeat soon after
+// sends nothing (service.FlagRepeatAfter).
 type Report struct {
 	ID          int64      `gorm:"primaryKey"`
 	CommunityID int64      `gorm:"not null;index:idx_report_queue,priority:1;uniqueIndex:idx_report_flag,priority:2"`
@@ -37,7 +46,8 @@ type Report struct {
 	// Comment is the reporter's text, plain.
 	Comment string `gorm:"size:1000;not null;default:''"`
 	// ActivityIRI is the Flag's id for a received report, so that a
-	// redelivery is not a second report; nil for a report made here.
+	// redelivery is not a second report; nil for a report made here,
+	// including one sent to another server as a Flag.
 	ActivityIRI *string     `gorm:"size:2048;uniqueIndex:idx_report_flag,priority:1"`
 	State       ReportState `gorm:"size:16;not null;default:'open';index:idx_report_queue,priority:2"`
 	// ResolvedByID is the moderator who closed the report.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/practica-social/practica/models"
@@ -35,11 +36,25 @@ func reportComment(comment string) (string, error) {
 	return comment, nil
 }
 
+// FlagRepeatAfter is how long a person's report of a post in a community
+// on another server stands for their later reports of it: within it they
+// are the same report and no second Flag is sent; after it, the next one
+// is sent. That server never tells us when its moderators close a report,
+// so this replaces the open state a report here has; a day lets a double
+// click or an impatient second try pass, and still lets a report that was
+// lost, or a post that changed, be reported again.
+const FlagRepeatAfter = 24 * time.Hour
+
 // ReportPost reports a post the reporter can see to its community's
 // moderators. In a community of this server it becomes a report in their
-// queue (reporting a post twice is one report); a community on another
-// server is sent a Flag, in the form Lemmy and Mbin take (the person as
-// actor, the post as object, the comment as summary and content).
+// queue, returned; reporting the post again while that report is open is
+// the same report. A community on another server is sent a Flag, in the
+// form Lemmy and Mbin take (the person as actor, the post as object, the
+// comment as summary and content), and nil is returned. The Flag is
+// recorded as an open report of that community, which no queue here
+// lists, so that reporting the post again within FlagRepeatAfter of the
+// last Flag sends nothing. Either holds for reports sent at once: the
+// database keeps one open report per community, reporter and post.
 func (s *Service) ReportPost(ctx context.Context, reporterID, postID int64, comment string) (*models.Report, error) {
 	comment, err := reportComment(comment)
 	if err != nil {
@@ -59,23 +74,37 @@ func (s *Service) ReportPost(ctx context.Context, reporterID, postID int64, comm
 	if p.AuthorID == reporterID {
 		return nil, Invalid("you cannot report your own post; edit or delete it instead")
 	}
-	if !c.Local {
-		return nil, s.sendFlag(ctx, c, reporter, p, comment)
-	}
+	now := s.now().UTC()
+	subject := p.AuthorID
+	r := &models.Report{CommunityID: c.ID, ReporterID: reporterID, SubjectID: &subject, PostIDs: []int64{p.ID},
+		ObjectIRIs: []string{}, Comment: comment, State: models.ReportOpen, CreatedAt: now}
 	var out *models.Report
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		if r, err := s.store.OpenReportOf(ctx, c.ID, reporterID, p.ID); err == nil {
-			out = r
-			return nil
-		} else if !errors.Is(err, store.ErrNotFound) {
+		filed, created, err := s.store.FileReport(ctx, r)
+		if err != nil {
 			return storeErr(err, "report")
 		}
-		subject := p.AuthorID
-		out = &models.Report{CommunityID: c.ID, ReporterID: reporterID, SubjectID: &subject, PostIDs: []int64{p.ID},
-			ObjectIRIs: []string{}, Comment: comment, State: models.ReportOpen}
-		return storeErr(s.store.CreateReport(ctx, out), "report")
+		out = filed
+		if c.Local {
+			return nil
+		}
+		if !created {
+			// The Flag is sent again only by the one report that moves
+			// the time it was sent.
+			renewed, err := s.store.RenewReport(ctx, filed.ID, comment, now.Add(-FlagRepeatAfter), now)
+			if err != nil {
+				return storeErr(err, "report")
+			}
+			if !renewed {
+				return nil
+			}
+		}
+		return s.sendFlag(ctx, c, reporter, p, comment)
 	})
-	return out, err
+	if err != nil || !c.Local {
+		return nil, err
+	}
+	return out, nil
 }
 
 // sendFlag sends a local person's report of post p to c's server.

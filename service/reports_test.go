@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
+	"github.com/practica-social/practica/store"
 )
 
 func TestReportingAPostHere(t *testing.T) {
@@ -96,7 +98,7 @@ func TestReportingAPostElsewhereSendsAFlag(t *testing.T) {
 	}
 	f.published()
 	if r, err := f.svc.ReportPost(f.ctx, ada.ID, p.ID, "Spam"); err != nil || r != nil {
-		t.Fatalf("report: %+v %v, want none kept here", r, err)
+		t.Fatalf("report: %+v %v, want none for the queues here", r, err)
 	}
 	acts := f.published()
 	if len(acts) != 1 || acts[0]["type"] != "Flag" || acts[0]["actor"] != ada.IRI || acts[0]["object"] != p.IRI || acts[0]["summary"] != "Spam" {
@@ -104,6 +106,132 @@ func TestReportingAPostElsewhereSendsAFlag(t *testing.T) {
 	}
 	if to, _ := acts[0]["to"].([]any); len(to) != 1 || to[0] != rc.Actor.IRI {
 		t.Fatalf("Flag addressed to %v, want the community", acts[0]["to"])
+	}
+}
+
+// TestReportingAPostElsewhereTwiceSendsOneFlag: the same person reporting
+// the same post of a community elsewhere again soon after is the same
+// report, and its server is not sent a second Flag; someone else's report
+// is sent, and so is the same person's once the first is old.
+func TestReportingAPostElsewhereTwiceSendsOneFlag(t *testing.T) {
+	f := newFixture(t)
+	ada, cy := f.person("ada"), f.person("cy")
+	bob := f.remote("org-b.test", "bob")
+	rc, err := f.svc.EnsureRemoteCommunity(f.ctx, f.remoteGroup("org-z.test", "elsewhere", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.svc.ReceivePost(f.ctx, rc, bob, service.RemotePost{IRI: "http://org-b.test/p/1", Type: "Page", Name: "Over there", ContentHTML: "<p>hi</p>", Public: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.published()
+	flags := func(who string) int {
+		t.Helper()
+		n := 0
+		for _, a := range f.published() {
+			if a["type"] != "Flag" {
+				t.Fatalf("%s: published %v", who, a)
+			}
+			n++
+		}
+		return n
+	}
+	for i, comment := range []string{"Spam", "Spam!"} {
+		if _, err := f.svc.ReportPost(f.ctx, ada.ID, p.ID, comment); err != nil {
+			t.Fatal(err)
+		}
+		if n, want := flags("ada"), 1-i; n != want {
+			t.Fatalf("report %d by ada sent %d Flags, want %d", i+1, n, want)
+		}
+	}
+	if _, err := f.svc.ReportPost(f.ctx, cy.ID, p.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := flags("cy"); n != 1 {
+		t.Fatalf("another person's report sent %d Flags, want 1", n)
+	}
+	later := service.New(service.Deps{Store: f.store, URLs: f.svc.URLs(), InstanceName: "A", Dispatch: f.rec,
+		Now: func() time.Time { return time.Now().Add(service.FlagRepeatAfter + time.Minute) }})
+	for i := range 2 {
+		if _, err := later.ReportPost(f.ctx, ada.ID, p.ID, "Still there"); err != nil {
+			t.Fatal(err)
+		}
+		if n, want := flags("ada later"), 1-i; n != want {
+			t.Fatalf("report %d by ada a while later sent %d Flags, want %d", i+1, n, want)
+		}
+	}
+}
+
+// TestReportingAPostAtOnce: a person sends the same report several times
+// at the same moment (a double click, two tabs): a post here gets one
+// open report, a post elsewhere one Flag.
+func TestReportingAPostAtOnce(t *testing.T) {
+	f := newFixture(t)
+	if f.store.Dialect() != store.DialectPostgres {
+		t.Skip("SQLite has one writer: the reports cannot overlap")
+	}
+	owner, ada, bob := f.person("owner"), f.person("ada"), f.person("bob")
+	c := f.community("garden", owner, models.VisibilityPublic, models.JoinOpen)
+	for _, p := range []*models.Actor{ada, bob} {
+		if _, err := f.svc.Join(f.ctx, p.ID, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc, err := f.svc.EnsureRemoteCommunity(f.ctx, f.remoteGroup("org-z.test", "elsewhere", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	remoteBob := f.remote("org-b.test", "bob")
+	f.published()
+	const n = 8
+	for round := range 5 {
+		here := f.post(bob, c, fmt.Sprintf("Here %d", round), nil)
+		there, err := f.svc.ReceivePost(f.ctx, rc, remoteBob, service.RemotePost{IRI: fmt.Sprintf("http://org-b.test/p/%d", round),
+			Type: "Page", Name: "There", ContentHTML: "<p>hi</p>", Public: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.published()
+		type result struct {
+			r   *models.Report
+			err error
+		}
+		results := make(chan result, 2*n)
+		start := make(chan struct{})
+		for i := range 2 * n {
+			post := here
+			if i%2 == 1 {
+				post = there
+			}
+			go func() {
+				<-start
+				r, err := f.svc.ReportPost(f.ctx, ada.ID, post.ID, "Spam")
+				results <- result{r, err}
+			}()
+		}
+		close(start)
+		var id int64
+		for range 2 * n {
+			res := <-results
+			if res.err != nil {
+				t.Fatalf("round %d: %v", round, res.err)
+			}
+			if res.r == nil {
+				continue // the post elsewhere
+			}
+			if id == 0 {
+				id = res.r.ID
+			} else if res.r.ID != id {
+				t.Fatalf("round %d: reports %d and %d of the same post by the same person", round, id, res.r.ID)
+			}
+		}
+		if got, err := f.svc.OpenReportCount(f.ctx, c, owner.ID); err != nil || got != int64(round+1) {
+			t.Fatalf("round %d: %d open reports (%v), want %d", round, got, err, round+1)
+		}
+		if acts := f.published(); len(acts) != 1 || acts[0]["type"] != "Flag" {
+			t.Errorf("round %d: published %d activities, want one Flag", round, len(acts))
+		}
 	}
 }
 

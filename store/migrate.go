@@ -38,6 +38,7 @@ func migrations() []migration {
 		{Version: 6, Name: "peer_software", Up: migratePeerSoftware},
 		{Version: 7, Name: "peer_hosts", Up: migratePeerHosts},
 		{Version: 8, Name: "reports", Up: migrateReports},
+		{Version: 9, Name: "one_open_report", Up: migrateOneOpenReport},
 	}
 }
 

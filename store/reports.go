@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,27 +12,78 @@ import (
 )
 
 // CreateReport stores a report. A received Flag already stored for the
-// same community is ErrConflict.
+// same community is ErrConflict, and so is an open report made here of a
+// post its reporter has an open one of (FileReport takes that one).
 func (s *Store) CreateReport(ctx context.Context, r *models.Report) error {
 	err := s.conn(ctx).Omit(clause.Associations).Create(r).Error
 	return translate(err, fmt.Sprintf("create report in community %d", r.CommunityID))
 }
 
-// OpenReportOf returns reporterID's open report of exactly one post, if
-// there is one: reporting a post twice is one report.
-func (s *Store) OpenReportOf(ctx context.Context, communityID, reporterID, postID int64) (*models.Report, error) {
-	var rs []models.Report
-	err := s.conn(ctx).Where("community_id = ? AND reporter_id = ? AND state = ? AND activity_iri IS NULL",
-		communityID, reporterID, models.ReportOpen).Order("id").Find(&rs).Error
-	if err != nil {
-		return nil, translate(err, "open reports of a reporter")
+// fileReportTries bounds FileReport's rounds: another round is only
+// needed when the open report that stopped the insert is closed before it
+// can be read.
+const fileReportTries = 3
+
+// FileReport stores an open report made here of one post (ActivityIRI
+// nil), or returns the open one its reporter already has of that post in
+// the community, with false. The partial unique index of migration 0009
+// decides, so that reports sent at the same moment are one: the insert
+// that loses waits for the winner's transaction and inserts nothing, and
+// the read that follows sees the winner's row.
+func (s *Store) FileReport(ctx context.Context, r *models.Report) (*models.Report, bool, error) {
+	if r.ActivityIRI != nil || len(r.PostIDs) != 1 || r.State != models.ReportOpen {
+		return nil, false, errors.New("store: file report: an open report made here of one post is needed")
 	}
-	for i := range rs {
-		if len(rs[i].PostIDs) == 1 && rs[i].PostIDs[0] == postID {
-			return &rs[i], nil
+	for range fileReportTries {
+		// The target names the partial index, so a conflict on any other
+		// is still an error. Its predicate is the index's, literally:
+		// Postgres picks the index by proving one implies the other, which
+		// a bound parameter allows only in a plan made with its value.
+		res := s.conn(ctx).Omit(clause.Associations).Clauses(clause.OnConflict{
+			Columns:     []clause.Column{{Name: "community_id"}, {Name: "reporter_id"}, {Name: "post_ids"}},
+			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "state = 'open' AND activity_iri IS NULL"}}},
+			DoNothing:   true,
+		}).Create(r)
+		if res.Error != nil {
+			return nil, false, translate(res.Error, fmt.Sprintf("file report in community %d", r.CommunityID))
+		}
+		if res.RowsAffected == 1 {
+			return r, true, nil
+		}
+		open, err := s.OpenReportOf(ctx, r.CommunityID, r.ReporterID, r.PostIDs[0])
+		if !errors.Is(err, ErrNotFound) {
+			return open, false, err
 		}
 	}
-	return nil, fmt.Errorf("store: open report of post %d by %d: %w", postID, reporterID, ErrNotFound)
+	return nil, false, fmt.Errorf("store: file report in community %d: the open report kept closing: %w", r.CommunityID, ErrConflict)
+}
+
+// OpenReportOf returns reporterID's open report made here of exactly one
+// post, if there is one: reporting a post twice is one report.
+func (s *Store) OpenReportOf(ctx context.Context, communityID, reporterID, postID int64) (*models.Report, error) {
+	// post_ids as the index of migration 0009 holds it: the text the JSON
+	// serializer writes for the one post.
+	key, err := json.Marshal([]int64{postID})
+	if err != nil {
+		return nil, fmt.Errorf("store: open report of post %d: %w", postID, err)
+	}
+	var r models.Report
+	err = s.conn(ctx).Where("community_id = ? AND reporter_id = ? AND post_ids = ? AND state = ? AND activity_iri IS NULL",
+		communityID, reporterID, string(key), models.ReportOpen).Take(&r).Error
+	if err != nil {
+		return nil, translate(err, fmt.Sprintf("open report of post %d by %d", postID, reporterID))
+	}
+	return &r, nil
+}
+
+// RenewReport records that an open report made here was sent again, now,
+// with comment: it succeeds, reporting true, only for a report last sent
+// before sentBefore, so that of two reports at once one sends.
+func (s *Store) RenewReport(ctx context.Context, id int64, comment string, sentBefore, now time.Time) (bool, error) {
+	res := s.conn(ctx).Model(&models.Report{}).
+		Where("id = ? AND state = ? AND activity_iri IS NULL AND created_at < ?", id, models.ReportOpen, sentBefore.UTC()).
+		Updates(map[string]any{"comment": comment, "created_at": now.UTC()})
+	return res.RowsAffected == 1, translate(res.Error, fmt.Sprintf("renew report %d", id))
 }
 
 // Reports lists a community's open reports, oldest first (the queue), or
