@@ -16,8 +16,8 @@ import (
 // API, and moderation activities from other servers are not acted on, so
 // a remote moderator would hold a title they could not use.
 //
-// The public moderators collection changes with the role, which is how
-// peers learn of it (they fetch it; nothing is sent).
+// The public moderators collection changes with the role, and the change
+// is announced to the members' servers (announceRoleChange).
 func (s *Service) SetMemberRole(ctx context.Context, c *models.Community, ownerID, actorID int64, role models.Role) error {
 	if !c.Local {
 		return NotFound("community")
@@ -28,6 +28,10 @@ func (s *Service) SetMemberRole(ctx context.Context, c *models.Community, ownerI
 	owner, err := s.store.GetMember(ctx, c.ID, ownerID)
 	if err != nil || owner.State != models.MemberAccepted || owner.Role != models.RoleOwner {
 		return Forbidden("only the community's owner may appoint or dismiss moderators")
+	}
+	ownerActor, err := s.store.GetActor(ctx, ownerID)
+	if err != nil {
+		return storeErr(err, "owner")
 	}
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
 		m, err := s.store.LockMember(ctx, c.ID, actorID)
@@ -43,18 +47,50 @@ func (s *Service) SetMemberRole(ctx context.Context, c *models.Community, ownerI
 		if m.Role == role {
 			return nil
 		}
-		if role == models.RoleModerator {
-			who, err := s.store.GetActor(ctx, actorID)
-			if err != nil {
-				return storeErr(err, "member")
-			}
-			if !who.Local {
-				return Invalid("only people of this server can moderate its communities")
-			}
+		who, err := s.store.GetActor(ctx, actorID)
+		if err != nil {
+			return storeErr(err, "member")
+		}
+		if role == models.RoleModerator && !who.Local {
+			return Invalid("only people of this server can moderate its communities")
 		}
 		m.Role = role
-		return storeErr(s.store.PutMember(ctx, m), "membership")
+		if err := s.store.PutMember(ctx, m); err != nil {
+			return storeErr(err, "membership")
+		}
+		return s.announceRoleChange(ctx, c, ownerActor, who, role)
 	})
+}
+
+// announceRoleChange publishes the owner's Add (appointed) or Remove
+// (dismissed) of who to c's moderators collection, with c in audience,
+// and c's Announce of it to its members' servers: the form Lemmy and Mbin
+// send and take, so they show the community's moderators as they are
+// without fetching the collection again. It is addressed as the
+// community's own Update is: to the public for a public community, to its
+// members only otherwise.
+func (s *Service) announceRoleChange(ctx context.Context, c *models.Community, owner, who *models.Actor, role models.Role) error {
+	typ := "Add"
+	if role != models.RoleModerator {
+		typ = "Remove"
+	}
+	to, cc, audience := []string{ASPublic}, []string{c.Actor.IRI}, models.AudiencePublic
+	if c.Visibility != models.VisibilityPublic {
+		to, cc, audience = []string{c.Actor.FollowersURL}, []string{c.Actor.IRI}, models.AudienceMembers
+	}
+	id := s.urls.Activity(newID())
+	doc := activityDoc(id, typ, owner.IRI, who.IRI, to, cc)
+	doc["target"] = c.Actor.ModeratorsURL
+	doc["audience"] = c.Actor.IRI
+	body, err := marshal(doc)
+	if err != nil {
+		return err
+	}
+	act := &models.Activity{IRI: id, Type: typ, ActorID: owner.ID, ObjectIRI: who.IRI, CommunityID: &c.ID, Audience: audience, Local: true, JSON: body}
+	if err := s.store.CreateActivity(ctx, act); err != nil {
+		return storeErr(err, "activity")
+	}
+	return s.redistribute(ctx, c, act, "")
 }
 
 // MemberActions says what a viewer may do to one member; the web UI shows

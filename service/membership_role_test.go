@@ -104,9 +104,19 @@ func TestSetMemberRole(t *testing.T) {
 	if _, err := f.svc.PendingMembers(f.ctx, c, ada.ID); service.KindOf(err) != service.KindForbidden {
 		t.Fatalf("a dismissed moderator lists requests: %v", err)
 	}
-	// Roles reach peers through the moderators collection; nothing is sent.
-	if acts := f.published(); len(acts) != 0 {
-		t.Fatalf("role changes published %v", acts)
+	// Each change, and only a change, reached bob's server: the owner's
+	// Add and Remove of ada to the moderators collection, announced.
+	acts := f.published()
+	if len(acts) != 2 {
+		t.Fatalf("role changes published %d activities, want 2: %v", len(acts), acts)
+	}
+	for i, typ := range []string{"Add", "Remove"} {
+		a := acts[i]
+		inner, _ := a["object"].(map[string]any)
+		if a["type"] != "Announce" || a["actor"] != c.Actor.IRI || inner == nil || inner["type"] != typ || inner["actor"] != owner.IRI ||
+			inner["object"] != ada.IRI || inner["target"] != c.Actor.ModeratorsURL || inner["audience"] != c.Actor.IRI {
+			t.Errorf("publication %d: %v, want the community's Announce of the owner's %s of ada to its moderators", i, a, typ)
+		}
 	}
 }
 

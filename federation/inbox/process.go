@@ -193,6 +193,8 @@ func (p *Processor) handle(ctx context.Context, actor *models.Actor, act *activi
 		return p.announce(ctx, actor, act, via)
 	case "Flag":
 		return p.flag(ctx, actor, act)
+	case "Add", "Remove":
+		return p.moderatorsChange(ctx, actor, act, via)
 	default:
 		return refuse("activity type %q is not supported", act.Type)
 	}

@@ -1,0 +1,24 @@
+package inbox
+
+import (
+	"context"
+
+	"github.com/practica-social/practica/federation/activitystreams"
+	"github.com/practica-social/practica/models"
+)
+
+// moderatorsChange handles Add and Remove. A community local people follow
+// announces the appointment and dismissal of its moderators as an Add or
+// Remove of the person to its moderators collection (Lemmy, Mbin and
+// Practica send it): it is taken from an actor of the community's own
+// server, and nothing is kept: we do not track who moderates a remote
+// community (a removal it announces is taken from an actor of its own
+// server, service.ReceiveAnnouncedDelete). Anything else (a pin to a
+// featured collection; a change to a collection of ours, which the
+// receiver answers 403) is refused.
+func (p *Processor) moderatorsChange(_ context.Context, _ *models.Actor, act *activitystreams.Activity, via *models.Community) error {
+	if via != nil && via.Actor != nil && via.Actor.ModeratorsURL != "" && act.Target == via.Actor.ModeratorsURL && sameHost(act.Actor, via.Actor.IRI) {
+		return nil
+	}
+	return refuse("%s to %q is not supported", act.Type, act.Target)
+}
