@@ -18,6 +18,7 @@ func TestADismissedModeratorActsNoMore(t *testing.T) {
 		c               *models.Community
 		owner, mod, bob *models.Actor
 		post            *models.Post
+		report          *models.Report
 	}
 	for _, tc := range []struct {
 		name string
@@ -51,6 +52,17 @@ func TestADismissedModeratorActsNoMore(t *testing.T) {
 				t.Errorf("bob's post was removed at %v, want it live", p.DeletedAt)
 			}
 		}},
+		{"close a report", models.JoinOpen, func(f *fixture, s *scene) error {
+			return f.svc.CloseReport(f.ctx, s.c, s.mod.ID, s.report.ID, true)
+		}, func(t *testing.T, f *fixture, s *scene) {
+			open, err := f.svc.Reports(f.ctx, s.c, s.owner.ID, true, 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(open) != 1 || open[0].ID != s.report.ID {
+				t.Errorf("open reports %+v, want the one the dismissed moderator closed", open)
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &scene{}
@@ -68,6 +80,11 @@ func TestADismissedModeratorActsNoMore(t *testing.T) {
 					}
 				} else {
 					s.post = f.post(s.bob, s.c, "Cheap seeds here", nil)
+					r, err := f.svc.ReportPost(f.ctx, s.owner.ID, s.post.ID, "spam")
+					if err != nil {
+						t.Fatal(err)
+					}
+					s.report = r
 				}
 				if err := f.svc.SetMemberRole(f.ctx, s.c, s.owner.ID, s.mod.ID, models.RoleModerator); err != nil {
 					t.Fatal(err)

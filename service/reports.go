@@ -333,7 +333,14 @@ func (s *Service) CloseReport(ctx context.Context, c *models.Community, moderato
 	if dismiss {
 		state = models.ReportDismissed
 	}
-	return storeErr(s.store.CloseReport(ctx, c.ID, reportID, moderatorID, state, s.now()), "open report")
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		// As for the other moderators' actions: one dismissed since the
+		// check above closes nothing.
+		if _, err := s.lockModerator(ctx, c, moderatorID); err != nil {
+			return err
+		}
+		return storeErr(s.store.CloseReport(ctx, c.ID, reportID, moderatorID, state, s.now()), "open report")
+	})
 }
 
 // isHTTPURL reports an absolute http(s) URL, the only IRIs a report keeps.
