@@ -20,5 +20,5 @@ func (p *Processor) moderatorsChange(_ context.Context, _ *models.Actor, act *ac
 	if via != nil && via.Actor != nil && via.Actor.ModeratorsURL != "" && act.Target == via.Actor.ModeratorsURL && sameHost(act.Actor, via.Actor.IRI) {
 		return nil
 	}
-	return refuse("%s to %q is not supported", act.Type, act.Target)
+	return refuse("activity type %q is not supported with target %q", act.Type, act.Target)
 }
