@@ -120,7 +120,7 @@ func New(ctx context.Context, o Options) (*Instance, error) {
 		}
 		inst.Queue = asynq.NewClientFromRedisClient(inst.Redis)
 		inst.closers = append(inst.closers, inst.Queue.Close)
-		inst.Tasks = workers.NewQueue(inst.Queue, cfg.QueuePrefix)
+		inst.Tasks = workers.NewQueue(inst.Queue, cfg.QueuePrefix).WithInspector(asynq.NewInspectorFromRedisClient(inst.Redis))
 	}
 	var dispatch service.Dispatcher
 	if inst.Tasks != nil {

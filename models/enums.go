@@ -138,6 +138,10 @@ const (
 	InboxRefused InboxState = "refused"
 	// InboxFailed failed in a way a retry may fix.
 	InboxFailed InboxState = "failed"
+	// InboxWaiting was handed to the fetch pool: a reply whose thread is
+	// being fetched from other servers, or an activity received with it
+	// that names it and waits for it.
+	InboxWaiting InboxState = "waiting"
 )
 
 // SignupMode is how new accounts may be created on the instance.

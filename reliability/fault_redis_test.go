@@ -232,7 +232,7 @@ func (s *site) checkNothingLost(t *testing.T, sents []sent, within time.Duration
 				t.Logf("  delivery %d of activity %d to %s: attempts %d, next attempt in %v, last error %q",
 					d.ID, d.ActivityID, d.InboxURL, d.Attempts, time.Until(d.NextAttemptAt).Round(time.Millisecond), d.LastError)
 			}
-			items, err := s.inst.Store.UnprocessedInboxItems(s.ctx, time.Now().Add(time.Hour), 50)
+			items, err := s.inst.Store.UnprocessedInboxItems(s.ctx, time.Now().Add(time.Hour), time.Now().Add(time.Hour), 50)
 			t.Logf("unprocessed inbox items (%v): %d", err, len(items))
 			for _, it := range items {
 				t.Logf("  item %d %s: state %s, attempts %d, error %q", it.ID, it.ActivityIRI, it.State, it.Attempts, it.Error)
@@ -261,7 +261,7 @@ func (s *site) settle(t *testing.T, within time.Duration) {
 		if err != nil || len(due) > 0 {
 			return false
 		}
-		items, err := s.inst.Store.UnprocessedInboxItems(s.ctx, time.Now().Add(time.Hour), 10)
+		items, err := s.inst.Store.UnprocessedInboxItems(s.ctx, time.Now().Add(time.Hour), time.Now().Add(time.Hour), 10)
 		return err == nil && len(items) == 0
 	})
 }

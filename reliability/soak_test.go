@@ -309,7 +309,7 @@ func TestSoak(t *testing.T) {
 	s.fig.DeliveriesExpected, s.fig.DeliveriesReceived, _ = s.ledger.compare()
 	_, _, diffs := s.ledger.compare()
 	s.fig.Mismatches = len(diffs)
-	items, err := inst.Store.UnprocessedInboxItems(ctx, time.Now().Add(time.Hour), 10)
+	items, err := inst.Store.UnprocessedInboxItems(ctx, time.Now().Add(time.Hour), time.Now().Add(time.Hour), 10)
 	if err != nil || len(items) > 0 {
 		t.Errorf("inbox items left unprocessed: %d, %v", len(items), err)
 	}
@@ -385,7 +385,7 @@ func settleInstance(t *testing.T, inst *testrig.Instance, within time.Duration) 
 		if err != nil || len(due) > 0 {
 			return false
 		}
-		items, err := inst.Store.UnprocessedInboxItems(ctx, time.Now().Add(time.Hour), 1)
+		items, err := inst.Store.UnprocessedInboxItems(ctx, time.Now().Add(time.Hour), time.Now().Add(time.Hour), 1)
 		return err == nil && len(items) == 0
 	})
 }

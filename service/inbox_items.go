@@ -72,11 +72,20 @@ func (s *Service) MarkInboxItem(ctx context.Context, id int64, state models.Inbo
 	return storeErr(s.store.MarkInboxItem(ctx, id, state, errMsg, s.now().UTC()), "received activity")
 }
 
+// InboxWaitingGrace is how long a received activity handed to the fetch
+// pool (models.InboxWaiting) may wait before the reconciler hands it back
+// to the inbox: longer than the pool's tries and their waits together
+// (five tries of at most 2 minutes, about 8 minutes apart in all), so
+// that only an item whose task was lost comes back.
+const InboxWaitingGrace = 30 * time.Minute
+
 // UnprocessedInboxItems lists up to limit received activities that have
 // waited longer than olderThan for a worker, oldest first, for the
 // reconciler to enqueue again.
+// Items waiting in the fetch pool are listed only after InboxWaitingGrace.
 func (s *Service) UnprocessedInboxItems(ctx context.Context, olderThan time.Duration, limit int) ([]models.InboxItem, error) {
-	items, err := s.store.UnprocessedInboxItems(ctx, s.now().UTC().Add(-olderThan), limit)
+	now := s.now().UTC()
+	items, err := s.store.UnprocessedInboxItems(ctx, now.Add(-olderThan), now.Add(-max(olderThan, InboxWaitingGrace)), limit)
 	return items, storeErr(err, "received activities")
 }
 

@@ -187,14 +187,20 @@ const MaxInboxAttempts = 25
 // their tasks — a failed item's retry lives only in Redis — or an enqueue
 // failed after the commit. While a task for the item still exists the
 // re-enqueue is a no-op (task ids are unique).
-func (s *Store) UnprocessedInboxItems(ctx context.Context, olderThan time.Time, limit int) ([]models.InboxItem, error) {
+//
+// Items waiting in the fetch pool (state waiting) are returned only once
+// they arrived before waitingOlderThan: their task is retried for minutes
+// on its own, and handing them to the inbox meanwhile would only repeat
+// work, or take an activity that waits for a reply before the reply.
+func (s *Store) UnprocessedInboxItems(ctx context.Context, olderThan, waitingOlderThan time.Time, limit int) ([]models.InboxItem, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	var items []models.InboxItem
 	err := s.conn(ctx).
-		Where("(state = ? OR (state = ? AND attempts < ?)) AND received_at < ?",
-			models.InboxReceived, models.InboxFailed, MaxInboxAttempts, olderThan).
+		Where("((state = ? OR (state = ? AND attempts < ?)) AND received_at < ?) OR (state = ? AND attempts < ? AND received_at < ?)",
+			models.InboxReceived, models.InboxFailed, MaxInboxAttempts, olderThan,
+			models.InboxWaiting, MaxInboxAttempts, waitingOlderThan).
 		Order("id").Limit(limit).Find(&items).Error
 	if err != nil {
 		return nil, translate(err, "unprocessed inbox items")

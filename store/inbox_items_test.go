@@ -140,7 +140,7 @@ func TestUnprocessedInboxItems(t *testing.T) {
 	if err := s.MarkInboxItem(ctx, ids[2], models.InboxFailed, "x", base); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.UnprocessedInboxItems(ctx, base.Add(10*time.Minute), 10)
+	got, err := s.UnprocessedInboxItems(ctx, base.Add(10*time.Minute), base, 10)
 	if err != nil || len(got) != 3 || got[0].ID != ids[0] || got[1].ID != ids[2] || got[2].ID != ids[3] {
 		t.Fatalf("unprocessed = %v, %v; want items %d, %d and %d", got, err, ids[0], ids[2], ids[3])
 	}
@@ -149,16 +149,28 @@ func TestUnprocessedInboxItems(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err = s.UnprocessedInboxItems(ctx, base.Add(10*time.Minute), 10)
+	got, err = s.UnprocessedInboxItems(ctx, base.Add(10*time.Minute), base, 10)
 	if err != nil || len(got) != 2 || got[0].ID != ids[0] || got[1].ID != ids[3] {
 		t.Fatalf("after %d failures = %v, %v; want items %d and %d", store.MaxInboxAttempts, got, err, ids[0], ids[3])
 	}
 	// Too young to be stuck: only the first.
-	got, err = s.UnprocessedInboxItems(ctx, base.Add(time.Minute), 10)
+	got, err = s.UnprocessedInboxItems(ctx, base.Add(time.Minute), base, 10)
 	if err != nil || len(got) != 1 || got[0].ID != ids[0] {
 		t.Fatalf("older than base+1m = %v, %v", got, err)
 	}
-	got, err = s.UnprocessedInboxItems(ctx, base.Add(time.Hour), 1)
+	// An item waiting in the fetch pool has a grace of its own.
+	if err := s.MarkInboxItem(ctx, ids[3], models.InboxWaiting, "waiting", base); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.UnprocessedInboxItems(ctx, base.Add(10*time.Minute), base, 10)
+	if err != nil || len(got) != 1 || got[0].ID != ids[0] {
+		t.Fatalf("with item %d waiting, not for long = %v, %v; want item %d", ids[3], got, err, ids[0])
+	}
+	got, err = s.UnprocessedInboxItems(ctx, base.Add(10*time.Minute), base.Add(10*time.Minute), 10)
+	if err != nil || len(got) != 2 || got[0].ID != ids[0] || got[1].ID != ids[3] {
+		t.Fatalf("with item %d waiting for long = %v, %v; want items %d and %d", ids[3], got, err, ids[0], ids[3])
+	}
+	got, err = s.UnprocessedInboxItems(ctx, base.Add(time.Hour), base, 1)
 	if err != nil || len(got) != 1 || got[0].ID != ids[0] {
 		t.Fatalf("limit 1 = %v, %v", got, err)
 	}

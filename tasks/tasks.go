@@ -111,9 +111,11 @@ type InboxProcess struct {
 func (p InboxProcess) IDs() []int64 { return idList(p.ItemID, p.ItemIDs) }
 
 // InboxFetchParents is the payload of TypeInboxFetchParents: one received
-// item, a reply whose thread we do not hold.
+// item, a reply whose thread we do not hold, and the items received with
+// it that name it, processed after it.
 type InboxFetchParents struct {
-	ItemID int64 `json:"item_id"`
+	ItemID int64   `json:"item_id"`
+	Then   []int64 `json:"then,omitempty"`
 }
 
 // idList joins a payload's single id (older tasks carry only that) and

@@ -44,7 +44,14 @@ func (w *Workers) handleFetchParents(ctx context.Context, t *asynq.Task) error {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
 	last := retried >= maxRetry
-	err := w.inbox.ProcessFetchingParents(ctx, p.ItemID, last)
+	work, cancel := context.WithTimeout(ctx, fetchParentsWork)
+	defer cancel()
+	err := w.inbox.ProcessFetchingParents(work, p.ItemID, last)
+	if err == nil && len(p.Then) > 0 {
+		// The reply is stored, or refused for good: what waited for it
+		// is handled now, in order, as the inbox would have.
+		err = w.inbox.ProcessBatch(work, p.Then)
+	}
 	if err != nil && last {
 		// What fails on the last try is ours (the origin's silence is a
 		// refusal by then): the item is marked failed, and the

@@ -32,9 +32,12 @@ const (
 	// 5xx, 429, too slow), on FetchParentsRetryDelay's schedule; after
 	// the last try the reply is refused.
 	FetchParentsMaxRetry = 4
-	// fetchParentsTimeout bounds one try: the fetches' own budget
-	// (inbox.DefaultMaxParentTime) and the storing after it.
+	// fetchParentsTimeout bounds one try as asynq sees it. The handler
+	// gives the work fetchParentsWork of it, so that a try that runs out
+	// of time still records its failure (asynq would archive the task
+	// without waiting for it).
 	fetchParentsTimeout = 2 * time.Minute
+	fetchParentsWork    = 100 * time.Second
 )
 
 // DefaultFetchParentsRetryBase is the wait before the first retry of a
@@ -58,6 +61,8 @@ func FetchParentsRetryDelay(base time.Duration) asynq.RetryDelayFunc {
 type Queue struct {
 	client *asynq.Client
 	prefix string
+	// inspect finds what holds a task id that is taken (WithInspector).
+	inspect *asynq.Inspector
 }
 
 var (
@@ -70,6 +75,14 @@ var (
 // tasks.Queues(prefix).
 func NewQueue(client *asynq.Client, prefix string) *Queue {
 	return &Queue{client: client, prefix: prefix}
+}
+
+// WithInspector lets FetchParents replace a task of the same id that is
+// finished (archived by asynq after a timeout or a crash, or kept
+// completed) instead of taking it for one still queued. It returns q.
+func (q *Queue) WithInspector(i *asynq.Inspector) *Queue {
+	q.inspect = i
+	return q
 }
 
 // Deliver enqueues the fan-out of activities' pending deliveries, in one
@@ -106,10 +119,33 @@ func (q *Queue) ProcessInbox(ctx context.Context, itemIDs ...int64) error {
 // (item itemID) and the reply's processing, on the fetch pool's queue.
 // While a fetch for the item is queued, waiting to be retried or running,
 // another is not added.
-func (q *Queue) FetchParents(ctx context.Context, itemID int64) error {
-	return q.enqueue(ctx, tasks.TypeInboxFetchParents, tasks.InboxFetchParents{ItemID: itemID},
-		asynq.Queue(q.prefix+tasks.QueueFetch), asynq.TaskID(fmt.Sprintf("fetch-parents:%d", itemID)),
-		asynq.MaxRetry(FetchParentsMaxRetry), asynq.Timeout(fetchParentsTimeout))
+//
+// A task of the same id that asynq archived (its last try ran out of time,
+// or its process died) or kept completed would hold the id for months,
+// and the reply, handed back by the reconciler, would wait for nothing: it
+// is deleted, and the new task queued.
+func (q *Queue) FetchParents(ctx context.Context, itemID int64, then []int64) error {
+	queue, id := q.prefix+tasks.QueueFetch, fmt.Sprintf("fetch-parents:%d", itemID)
+	b, err := json.Marshal(tasks.InboxFetchParents{ItemID: itemID, Then: then})
+	if err != nil {
+		return fmt.Errorf("workers: encode %s: %w", tasks.TypeInboxFetchParents, err)
+	}
+	task := asynq.NewTask(tasks.TypeInboxFetchParents, b)
+	opts := []asynq.Option{asynq.Queue(queue), asynq.TaskID(id), asynq.MaxRetry(FetchParentsMaxRetry), asynq.Timeout(fetchParentsTimeout)}
+	_, err = q.client.EnqueueContext(ctx, task, opts...)
+	if errors.Is(err, asynq.ErrTaskIDConflict) && q.inspect != nil {
+		info, ierr := q.inspect.GetTaskInfo(queue, id)
+		if ierr == nil && (info.State == asynq.TaskStateArchived || info.State == asynq.TaskStateCompleted) {
+			if derr := q.inspect.DeleteTask(queue, id); derr != nil && !errors.Is(derr, asynq.ErrTaskNotFound) {
+				return fmt.Errorf("workers: replace finished %s: %w", id, derr)
+			}
+			_, err = q.client.EnqueueContext(ctx, task, opts...)
+		}
+	}
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
+		return fmt.Errorf("workers: enqueue %s: %w", id, err)
+	}
+	return nil
 }
 
 // idsKey names a task by its rows: "7" for one, "7+3" for the three rows

@@ -67,6 +67,11 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 			firstErr = err
 		}
 	}
+	// Replies handed to the fetch pool, and by post the one each waits
+	// for: a later item naming that post (a Like of it, a reply to it)
+	// follows it there instead of being taken first, and refused, here.
+	var deferrals []*deferral
+	waitFor := map[string]*deferral{}
 	var run []prepared
 	flush := func() {
 		if len(run) == 0 {
@@ -92,6 +97,13 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 		if it.State == models.InboxProcessed || it.State == models.InboxRefused {
 			continue
 		}
+		if d := waitingFor(it.Body, waitFor); d != nil {
+			d.followers = append(d.followers, it.ID)
+			if o, _ := embeddedObject(it.Body); o != "" {
+				waitFor[o] = d
+			}
+			continue
+		}
 		pr, ok := p.prepare(ctx, it)
 		if ok && pr.act.Type == "Create" {
 			if parent := replyParent(pr.act); parent != "" && !knownParents[parent] && !earlier[parent] {
@@ -103,7 +115,12 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 		}
 		if !ok {
 			flush()
-			keep(p.Process(single, it.ID))
+			d, err := p.process(single, it.ID)
+			keep(err)
+			if d != nil {
+				deferrals = append(deferrals, d)
+				waitFor[d.post] = d
+			}
 			// Whatever it did (a follow, a deletion, an actor refreshed)
 			// is not in the memo.
 			service.ForgetBatchMemo(ctx)
@@ -122,7 +139,35 @@ func (p *Processor) ProcessBatch(ctx context.Context, ids []int64) error {
 		run = append(run, pr)
 	}
 	flush()
+	for _, d := range deferrals {
+		keep(p.handOver(single, d))
+	}
 	return firstErr
+}
+
+// waitingFor returns the deferral whose post the activity body names (as
+// its object, its object's id, inReplyTo or object), if any.
+func waitingFor(body string, waitFor map[string]*deferral) *deferral {
+	if len(waitFor) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal([]byte(body), &m) != nil {
+		return nil
+	}
+	refs := []string{activitystreams.IRI(m["object"])}
+	if o, ok := m["object"].(map[string]any); ok {
+		refs = append(refs, activitystreams.IRI(o["inReplyTo"]), activitystreams.IRI(o["object"]))
+		if inner, ok := o["object"].(map[string]any); ok {
+			refs = append(refs, activitystreams.IRI(inner["inReplyTo"]))
+		}
+	}
+	for _, r := range refs {
+		if d := waitFor[r]; r != "" && d != nil {
+			return d
+		}
+	}
+	return nil
 }
 
 // prepared is an item parsed, its actor at hand, ready for a transaction.

@@ -97,10 +97,14 @@ func fetchingForbidden(ctx context.Context) bool {
 	return v
 }
 
-// errFetchLater says that a reply's thread must be fetched and this is
-// an inbox worker: Process hands the item to the fetch pool (Fetches)
-// instead of holding the worker while remote servers answer.
-var errFetchLater = errors.New("inbox: the thread above the reply is fetched in the fetch pool")
+// fetchLater says that the thread above the reply post must be fetched
+// and this is an inbox worker: Process hands the item to the fetch pool
+// (Fetches) instead of holding the worker while remote servers answer.
+type fetchLater struct{ post string }
+
+func (e *fetchLater) Error() string {
+	return "inbox: the thread above " + e.post + " is fetched in the fetch pool"
+}
 
 type fetchPoolKey struct{}
 
@@ -175,7 +179,7 @@ type ancestor struct {
 // it was before parents were fetched. An origin down or slow refuses it
 // only on the fetch pool's last try (ProcessFetchingParents); with
 // Fetches set, an inbox worker fetches nothing and hands the reply to
-// that pool (errFetchLater). A
+// that pool (fetchLater). A
 // deleted parent (tombstone) is not fetched again. Fetched posts are
 // stored without an activity, so a local community does not announce
 // them: its members' servers fetch them as we did. (Should the post's own
@@ -205,12 +209,12 @@ func (p *Processor) fetchMissingParents(ctx context.Context, c *models.Community
 		return refuse("%s", reason)
 	}
 	if _, here := fetchPool(ctx); p.fetches != nil && !here {
-		return errFetchLater
+		return &fetchLater{post: obj.ID}
 	}
 	chain, err := p.missingAncestors(ctx, c, obj)
 	if err != nil {
 		var r *Refusal
-		if errors.As(err, &r) {
+		if errors.As(err, &r) && !r.originDown {
 			p.refusedParents.put(c.ID, obj.InReplyTo, r.Reason, time.Now())
 		}
 		return err
@@ -250,11 +254,11 @@ func (p *Processor) missingAncestors(ctx context.Context, c *models.Community, o
 		case pool.retryLater && (ctx.Err() != nil || errors.Is(err, resolve.ErrUnreachable)):
 			return fmt.Errorf("%w: %s: %s: %w", errOriginUnavailable, what, iri, err)
 		case ctx.Err() != nil:
-			return refuse("fetching the thread above the reply took longer than %v", p.maxParentTime)
+			return &Refusal{Reason: fmt.Sprintf("fetching the thread above the reply took longer than %v", p.maxParentTime), originDown: true}
 		case errors.Is(err, resolve.ErrUnreachable):
 			// The resolver's "try again later" is for people; the reply
 			// is refused now.
-			return refuse("%s (its server did not answer usefully): %s", what, iri)
+			return &Refusal{Reason: fmt.Sprintf("%s (its server did not answer usefully): %s", what, iri), originDown: true}
 		case isFinal(err):
 			return refuse("%s (%s): %s", what, service.SafeMessage(err, "failed"), iri)
 		}

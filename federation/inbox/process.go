@@ -28,9 +28,10 @@ type Resolver interface {
 // fetched from other servers (workers.Queue): the fetch pool calls
 // ProcessFetchingParents for it.
 type ParentFetchQueue interface {
-	// FetchParents queues the fetching for item itemID; queueing it
-	// again while it waits is harmless.
-	FetchParents(ctx context.Context, itemID int64) error
+	// FetchParents queues the fetching for item itemID, and the
+	// processing of then, items received with it that name its post,
+	// after it; queueing it again while it waits is harmless.
+	FetchParents(ctx context.Context, itemID int64, then []int64) error
 }
 
 // ProcessorDeps are what the processor needs.
@@ -90,7 +91,13 @@ func NewProcessor(d ProcessorDeps) *Processor {
 
 // Refusal is an activity understood and refused for a reason; processing
 // it again would refuse it again, so it is final.
-type Refusal struct{ Reason string }
+type Refusal struct {
+	Reason string
+	// originDown marks the refusal of a reply whose thread's origin did
+	// not answer usefully: it is not remembered (refusedParents), since
+	// the origin may be back for the next reply.
+	originDown bool
+}
 
 func (r *Refusal) Error() string { return "refused: " + r.Reason }
 
@@ -99,45 +106,85 @@ func refuse(format string, args ...any) error { return &Refusal{Reason: fmt.Spri
 // Process handles one stored inbox item and records the outcome. It
 // returns an error only when a retry may succeed (a dependency was down).
 func (p *Processor) Process(ctx context.Context, itemID int64) error {
+	d, err := p.process(ctx, itemID)
+	if err != nil || d == nil {
+		return err
+	}
+	return p.handOver(ctx, d)
+}
+
+// deferral is a received reply whose thread the fetch pool must fetch
+// first (fetchLater), with the items received after it that name its
+// post and must wait for it.
+type deferral struct {
+	item      int64
+	post      string
+	followers []int64
+}
+
+// handOver marks d's items waiting and queues their processing in the
+// fetch pool, the reply first. They are marked first, so that the pool
+// never finds them in an earlier state; a queueing that fails leaves the
+// reply failed, for the reconciler, and its followers waiting, for the
+// reconciler too after a longer while.
+func (p *Processor) handOver(ctx context.Context, d *deferral) error {
+	for _, id := range append([]int64{d.item}, d.followers...) {
+		if err := p.svc.MarkInboxItem(ctx, id, models.InboxWaiting, "waiting for the thread above "+truncate(d.post, 900)+" to be fetched"); err != nil {
+			return fmt.Errorf("inbox: hand %d to the fetch pool: %w", id, err)
+		}
+	}
+	if err := p.fetches.FetchParents(ctx, d.item, d.followers); err != nil {
+		p.markFailed(ctx, d.item, err)
+		return fmt.Errorf("inbox: queue the thread's fetching for %d: %w", d.item, err)
+	}
+	return nil
+}
+
+// markFailed records a failure a retry may cure. It is recorded even when
+// ctx has run out (the try took too long), with a few seconds of its own:
+// each failure counts towards the item's attempts, which bound its retries.
+func (p *Processor) markFailed(ctx context.Context, itemID int64, cause error) {
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := p.svc.MarkInboxItem(mctx, itemID, models.InboxFailed, truncate(cause.Error(), 1000)); err != nil {
+		p.log.Warn("mark inbox item", "id", itemID, "err", err)
+	}
+}
+
+// process is Process, except that a reply whose thread must be fetched in
+// the fetch pool is returned as a deferral, not yet handed over: a batch
+// first finds the items that must follow it.
+func (p *Processor) process(ctx context.Context, itemID int64) (*deferral, error) {
 	item, err := p.svc.InboxItem(ctx, itemID)
 	if err != nil {
 		if service.KindOf(err) == service.KindNotFound {
-			return nil
+			return nil, nil
 		}
-		return err
+		return nil, err
 	}
 	if item.State == models.InboxProcessed || item.State == models.InboxRefused {
-		return nil
+		return nil, nil
 	}
 	err = p.HandleRaw(ctx, []byte(item.Body))
 	state, msg := models.InboxProcessed, ""
 	var ref *Refusal
+	var later *fetchLater
 	switch {
-	case errors.Is(err, errFetchLater):
-		// The item keeps its state until the fetch pool handles it; the
-		// reconciler brings it back here should the task be lost.
-		if err := p.fetches.FetchParents(ctx, itemID); err != nil {
-			if markErr := p.svc.MarkInboxItem(ctx, itemID, models.InboxFailed, truncate(err.Error(), 1000)); markErr != nil {
-				p.log.Warn("mark inbox item", "id", itemID, "err", markErr)
-			}
-			return fmt.Errorf("inbox: queue the thread's fetching for %d: %w", itemID, err)
-		}
-		return nil
+	case errors.As(err, &later):
+		return &deferral{item: itemID, post: later.post}, nil
 	case err == nil, errors.Is(err, service.ErrDropped):
 	case errors.As(err, &ref):
 		state, msg = models.InboxRefused, ref.Reason
 	case isFinal(err):
 		state, msg = models.InboxRefused, service.SafeMessage(err, "refused")
 	default:
-		if markErr := p.svc.MarkInboxItem(ctx, itemID, models.InboxFailed, truncate(err.Error(), 1000)); markErr != nil {
-			p.log.Warn("mark inbox item", "id", itemID, "err", markErr)
-		}
-		return fmt.Errorf("inbox: process %d: %w", itemID, err)
+		p.markFailed(ctx, itemID, err)
+		return nil, fmt.Errorf("inbox: process %d: %w", itemID, err)
 	}
 	if msg != "" {
 		p.log.Debug("inbox item refused", "id", itemID, "activity", item.ActivityIRI, "reason", msg)
 	}
-	return p.svc.MarkInboxItem(ctx, itemID, state, msg)
+	return nil, p.svc.MarkInboxItem(ctx, itemID, state, msg)
 }
 
 // isFinal tells domain refusals (bad input, not allowed, unknown target)
