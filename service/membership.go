@@ -97,7 +97,15 @@ func (s *Service) ReceiveUnfollow(ctx context.Context, c *models.Community, foll
 		if m.Role == models.RoleOwner && follower.Local {
 			return Forbidden("the owner cannot leave; hand the community over first")
 		}
-		return storeErr(s.store.DeleteMember(ctx, c.ID, follower.ID), "membership")
+		if err := s.store.DeleteMember(ctx, c.ID, follower.ID); err != nil {
+			return storeErr(err, "membership")
+		}
+		if m.Role == models.RoleModerator && m.State == models.MemberAccepted && c.Local {
+			// A moderator who leaves removes themselves from the
+			// moderators, and peers that show them learn of it.
+			return s.announceRoleChange(ctx, c, follower, follower, models.RoleMember)
+		}
+		return nil
 	})
 }
 

@@ -43,6 +43,7 @@ func (s *Service) RemoveMember(ctx context.Context, c *models.Community, moderat
 				return Forbidden("only an owner may remove a moderator")
 			}
 		}
+		wasModerator := m.Role == models.RoleModerator
 		m.State, m.Role = models.MemberRejected, models.RoleMember
 		if err := s.store.PutMember(ctx, m); err != nil {
 			return storeErr(err, "membership")
@@ -50,6 +51,16 @@ func (s *Service) RemoveMember(ctx context.Context, c *models.Community, moderat
 		who, err := s.store.GetActor(ctx, actorID)
 		if err != nil {
 			return storeErr(err, "member")
+		}
+		if wasModerator {
+			// Peers that show the moderators learn of it as of a dismissal.
+			remover, err := s.store.GetActor(ctx, moderatorID)
+			if err != nil {
+				return storeErr(err, "moderator")
+			}
+			if err := s.announceRoleChange(ctx, c, remover, who, models.RoleMember); err != nil {
+				return err
+			}
 		}
 		if who.Local {
 			return nil

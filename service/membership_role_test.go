@@ -281,3 +281,55 @@ func TestRequestsAreListedByWhenTheyWereMade(t *testing.T) {
 			pending[0].ActorID, pending[0].CreatedAt, pending[1].ActorID, pending[1].CreatedAt)
 	}
 }
+
+// TestAModeratorWhoGoesIsAnnounced: a moderator the owner removes, and one
+// who leaves, leave the moderators collection; peers that show it learn
+// of it as of a dismissal (an announced Remove, by the owner, and by the
+// one who left).
+func TestAModeratorWhoGoesIsAnnounced(t *testing.T) {
+	f := newFixture(t)
+	owner, ada, eve := f.person("owner"), f.person("ada"), f.person("eve")
+	c := f.community("guild", owner, models.VisibilityPublic, models.JoinOpen)
+	bob := f.remote("org-b.test", "bob")
+	if _, err := f.svc.ReceiveFollow(f.ctx, c, bob, bob.IRI+"#follow"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*models.Actor{ada, eve} {
+		if _, err := f.svc.Join(f.ctx, p.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.SetMemberRole(f.ctx, c, owner.ID, p.ID, models.RoleModerator); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.published()
+	if err := f.svc.RemoveMember(f.ctx, c, owner.ID, ada.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Leave(f.ctx, eve.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	acts := f.published()
+	if len(acts) != 2 {
+		t.Fatalf("published %d activities, want 2: %v", len(acts), acts)
+	}
+	for i, want := range []struct{ by, who *models.Actor }{{owner, ada}, {eve, eve}} {
+		inner, _ := acts[i]["object"].(map[string]any)
+		if acts[i]["type"] != "Announce" || inner == nil || inner["type"] != "Remove" || inner["actor"] != want.by.IRI ||
+			inner["object"] != want.who.IRI || inner["target"] != c.Actor.ModeratorsURL {
+			t.Errorf("publication %d: %v, want the Announce of %s's Remove of %s from the moderators", i, acts[i], want.by.Username, want.who.Username)
+		}
+	}
+	// A plain member's going sends nothing.
+	fay := f.person("fay")
+	if st, err := f.svc.Join(f.ctx, fay.ID, c); err != nil || st != string(models.MemberAccepted) {
+		t.Fatalf("fay joins: %q %v", st, err)
+	}
+	f.published()
+	if err := f.svc.Leave(f.ctx, fay.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	if acts := f.published(); len(acts) != 0 {
+		t.Errorf("a plain member's leaving published %v", acts)
+	}
+}
