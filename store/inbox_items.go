@@ -155,7 +155,10 @@ func (s *Store) GetInboxItemByActivityIRI(ctx context.Context, iri string) (*mod
 
 // MarkInboxItem records the outcome of one processing attempt: the new
 // state, why (errMsg, cut to the column's size), one more attempt, and for
-// final states (processed, refused) when. ErrNotFound when no row has id.
+// final states (processed, refused) when. An item already in a final state
+// keeps it: a try that ends after another worker handled the item (the
+// inbox and the fetch pool both may) must not undo that. ErrNotFound when
+// no row has id.
 func (s *Store) MarkInboxItem(ctx context.Context, id int64, state models.InboxState, errMsg string, at time.Time) error {
 	updates := map[string]any{
 		"state":    state,
@@ -165,12 +168,15 @@ func (s *Store) MarkInboxItem(ctx context.Context, id int64, state models.InboxS
 	if state == models.InboxProcessed || state == models.InboxRefused {
 		updates["processed_at"] = at
 	}
-	res := s.conn(ctx).Model(&models.InboxItem{}).Where("id = ?", id).Updates(updates)
+	res := s.conn(ctx).Model(&models.InboxItem{}).
+		Where("id = ? AND state NOT IN ?", id, []models.InboxState{models.InboxProcessed, models.InboxRefused}).Updates(updates)
 	if res.Error != nil {
 		return translate(res.Error, fmt.Sprintf("mark inbox item %d", id))
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("store: mark inbox item %d: %w", id, ErrNotFound)
+		if _, err := s.GetInboxItem(ctx, id); err != nil {
+			return fmt.Errorf("store: mark inbox item %d: %w", id, err)
+		}
 	}
 	return nil
 }

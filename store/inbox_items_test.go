@@ -118,6 +118,14 @@ func TestMarkInboxItem(t *testing.T) {
 	if err := s.MarkInboxItem(ctx, it.ID+100, models.InboxProcessed, "", at); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("mark missing: %v, want ErrNotFound", err)
 	}
+	// A final state stays: a try that fails after another worker handled
+	// the item does not undo it.
+	if err := s.MarkInboxItem(ctx, it.ID, models.InboxFailed, "late failure", at); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.GetInboxItem(ctx, it.ID); got.State != models.InboxRefused || got.Attempts != 2 {
+		t.Fatalf("a late failure changed a refused item: %+v", got)
+	}
 }
 
 func TestUnprocessedInboxItems(t *testing.T) {
