@@ -56,8 +56,8 @@ func (w *Workers) handleFetchParents(ctx context.Context, t *asynq.Task) error {
 		// What fails on the last try is ours (the origin's silence is a
 		// refusal by then): the item is marked failed, and the
 		// reconciler hands it back to the inbox, which queues a new
-		// fetch, until its attempts run out. The task is not archived:
-		// it would keep its id, and no new fetch could be queued.
+		// fetch, until its attempts run out. The task is not left to be
+		// archived, which FetchParents would have to clear first.
 		w.log.Warn("fetch parents: giving the item back to the reconciler", "item", p.ItemID, "err", err)
 		return nil
 	}

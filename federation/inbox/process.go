@@ -143,10 +143,17 @@ func (p *Processor) handOver(ctx context.Context, d *deferral) error {
 // markFailed records a failure a retry may cure. It is recorded even when
 // ctx has run out (the try took too long), with a few seconds of its own:
 // each failure counts towards the item's attempts, which bound its retries.
+// In the fetch pool, before the last try, the item stays waiting: its
+// task's own retry comes first, and the reconciler would only hand it
+// back to the inbox meanwhile.
 func (p *Processor) markFailed(ctx context.Context, itemID int64, cause error) {
+	state := models.InboxFailed
+	if pool, ok := fetchPool(ctx); ok && pool.retryLater {
+		state = models.InboxWaiting
+	}
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := p.svc.MarkInboxItem(mctx, itemID, models.InboxFailed, truncate(cause.Error(), 1000)); err != nil {
+	if err := p.svc.MarkInboxItem(mctx, itemID, state, truncate(cause.Error(), 1000)); err != nil {
 		p.log.Warn("mark inbox item", "id", itemID, "err", err)
 	}
 }
