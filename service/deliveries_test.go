@@ -18,7 +18,7 @@ type deliveryWaker struct {
 	activities []int64
 }
 
-func (w *deliveryWaker) Deliver(_ context.Context, ids ...int64) error {
+func (w *deliveryWaker) Deliver(_ context.Context, _ int, ids ...int64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.activities = append(w.activities, ids...)

@@ -20,7 +20,7 @@ type inboxWaker struct {
 	fail  bool
 }
 
-func (w *inboxWaker) Deliver(context.Context, ...int64) error { return nil }
+func (w *inboxWaker) Deliver(context.Context, int, ...int64) error { return nil }
 
 func (w *inboxWaker) ProcessInbox(_ context.Context, ids ...int64) error {
 	w.mu.Lock()

@@ -333,3 +333,30 @@ func TestAModeratorWhoGoesIsAnnounced(t *testing.T) {
 		t.Errorf("a plain member's leaving published %v", acts)
 	}
 }
+
+// TestMembershipAnswersAreHandedOverAsDirect: the Accept of a remote
+// follow is handed to the senders as direct traffic, the Announce of a
+// new thread as bulk, each in its own wake-up.
+func TestMembershipAnswersAreHandedOverAsDirect(t *testing.T) {
+	f := newFixture(t)
+	owner := f.person("owner")
+	c := f.community("guild", owner, models.VisibilityPublic, models.JoinOpen)
+	bob := f.remote("org-b.test", "bob")
+	if _, err := f.svc.ReceiveFollow(f.ctx, c, bob, bob.IRI+"#follow"); err != nil {
+		t.Fatal(err)
+	}
+	ids := f.rec.take()
+	if len(ids) != 1 || f.rec.priorityOf(ids[0]) != service.PriorityDirect {
+		t.Fatalf("the Accept: activities %v, priority %d; want one, direct", ids, f.rec.priorityOf(ids[0]))
+	}
+	f.post(owner, c, "Hello", nil)
+	ids = f.rec.take()
+	if len(ids) == 0 {
+		t.Fatal("the new thread was not handed over")
+	}
+	for _, id := range ids {
+		if p := f.rec.priorityOf(id); p != service.PriorityBulk {
+			t.Errorf("the thread's activity %d: priority %d, want bulk", id, p)
+		}
+	}
+}

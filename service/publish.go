@@ -14,8 +14,9 @@ import (
 // the rows it names have committed; if a call fails (Redis down), the
 // reconciler finds the rows later, so failure is logged, not returned.
 type Dispatcher interface {
-	// Deliver asks for the pending deliveries of activities to be sent.
-	Deliver(ctx context.Context, activityIDs ...int64) error
+	// Deliver asks for the pending deliveries of activities to be sent;
+	// priority is theirs (PriorityDirect goes before bulk fan-out).
+	Deliver(ctx context.Context, priority int, activityIDs ...int64) error
 	// ProcessInbox asks for received activities to be processed, in order.
 	ProcessInbox(ctx context.Context, itemIDs ...int64) error
 }
@@ -119,11 +120,18 @@ func (s *Service) queueDeliveries(ctx context.Context, activityIDs []int64, inbo
 	if n == 0 || s.dispatch == nil {
 		return nil
 	}
+	// One wake-up per priority: a direct answer stored with bulk
+	// announcements (a batch of received activities) is not queued
+	// behind them.
+	key := "deliver"
+	if priority >= PriorityDirect {
+		key = "deliver-direct"
+	}
 	for _, id := range activityIDs {
-		store.AfterCommitIDs(ctx, "deliver", id, func(ids []int64) {
+		store.AfterCommitIDs(ctx, key, id, func(ids []int64) {
 			wctx, cancel := wakeContext(ctx)
 			defer cancel()
-			if err := s.dispatch.Deliver(wctx, ids...); err != nil {
+			if err := s.dispatch.Deliver(wctx, priority, ids...); err != nil {
 				s.log.Warn("enqueue delivery failed; the reconciler will retry", "activities", ids, "err", err)
 			}
 		})

@@ -19,13 +19,28 @@ import (
 type recorder struct {
 	mu         sync.Mutex
 	activities []int64
+	// priority is the priority each activity was handed over with.
+	priority map[int64]int
 }
 
-func (r *recorder) Deliver(_ context.Context, ids ...int64) error {
+func (r *recorder) Deliver(_ context.Context, priority int, ids ...int64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.activities = append(r.activities, ids...)
+	if r.priority == nil {
+		r.priority = map[int64]int{}
+	}
+	for _, id := range ids {
+		r.priority[id] = priority
+	}
 	return nil
+}
+
+// priorityOf is the priority activity id was handed over with.
+func (r *recorder) priorityOf(id int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.priority[id]
 }
 
 func (r *recorder) ProcessInbox(context.Context, ...int64) error { return nil }

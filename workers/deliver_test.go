@@ -187,7 +187,7 @@ func TestFanoutEndToEnd(t *testing.T) {
 	}
 	act := f.publish(append(inboxes, inboxes...), service.PriorityBulk)
 	for range 5 {
-		if err := f.inst.Tasks.Deliver(context.Background(), act.ID); err != nil {
+		if err := f.inst.Tasks.Deliver(context.Background(), service.PriorityBulk, act.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -423,7 +423,7 @@ func TestChecklist24RedisDataLossLosesNothing(t *testing.T) {
 // failingDispatcher is Redis being down when a local post commits.
 type failingDispatcher struct{}
 
-func (failingDispatcher) Deliver(context.Context, ...int64) error {
+func (failingDispatcher) Deliver(context.Context, int, ...int64) error {
 	return errors.New("dial tcp: connection refused")
 }
 func (failingDispatcher) ProcessInbox(context.Context, ...int64) error {

@@ -86,9 +86,11 @@ func (q *Queue) WithInspector(i *asynq.Inspector) *Queue {
 }
 
 // Deliver enqueues the fan-out of activities' pending deliveries, in one
-// task. While a fan-out of the same activities is queued or running,
-// another is not added.
-func (q *Queue) Deliver(ctx context.Context, activityIDs ...int64) error {
+// task: in the critical queue for direct traffic (membership answers,
+// follows, reports), so that it does not wait behind bulk fan-outs, and
+// in the default queue otherwise. While a fan-out of the same activities
+// is queued or running, another is not added.
+func (q *Queue) Deliver(ctx context.Context, priority int, activityIDs ...int64) error {
 	if len(activityIDs) == 0 {
 		return nil
 	}
@@ -96,8 +98,12 @@ func (q *Queue) Deliver(ctx context.Context, activityIDs ...int64) error {
 	if len(activityIDs) > 1 {
 		payload = tasks.DeliveryFanout{ActivityIDs: activityIDs}
 	}
+	queue := q.prefix + tasks.QueueDefault
+	if priority >= service.PriorityDirect {
+		queue = q.prefix + tasks.QueueCritical
+	}
 	return q.enqueue(ctx, tasks.TypeDeliveryFanout, payload,
-		asynq.Queue(q.prefix+tasks.QueueDefault), asynq.TaskID("fanout:"+idsKey(activityIDs)),
+		asynq.Queue(queue), asynq.TaskID("fanout:"+idsKey(activityIDs)),
 		asynq.MaxRetry(taskMaxRetry), asynq.Timeout(fanoutTimeout))
 }
 

@@ -38,11 +38,11 @@ func TestQueueDeduplicatesByRow(t *testing.T) {
 	q, insp := newTestQueue(t)
 	ctx := context.Background()
 	for range 3 {
-		if err := q.Deliver(ctx, 42); err != nil {
+		if err := q.Deliver(ctx, service.PriorityBulk, 42); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := q.Deliver(ctx, 43); err != nil {
+	if err := q.Deliver(ctx, service.PriorityBulk, 43); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := count(t, insp, "t-"+tasks.QueueDefault); p != 2 {
@@ -128,5 +128,25 @@ func TestQueueProcessInboxKeysEveryRow(t *testing.T) {
 	}
 	if _, err := insp.GetTaskInfo("t-"+tasks.QueueInbox, "inbox:7+2"); err != nil {
 		t.Fatalf("consecutive rows keep their key: %v", err)
+	}
+}
+
+// TestDirectFanOutsAreCritical: the fan-out of direct traffic (a
+// membership answer) is queued in the critical queue, ahead of bulk
+// fan-outs in the default one.
+func TestDirectFanOutsAreCritical(t *testing.T) {
+	q, insp := newTestQueue(t)
+	ctx := context.Background()
+	if err := q.Deliver(ctx, service.PriorityDirect, 44); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Deliver(ctx, service.PriorityBulk, 45); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := count(t, insp, "t-"+tasks.QueueCritical); p != 1 {
+		t.Errorf("%d fan-out tasks in the critical queue, want the direct one", p)
+	}
+	if p, _ := count(t, insp, "t-"+tasks.QueueDefault); p != 1 {
+		t.Errorf("%d fan-out tasks in the default queue, want the bulk one", p)
 	}
 }

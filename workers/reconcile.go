@@ -77,7 +77,7 @@ func (w *Workers) handleReconcile(ctx context.Context, _ *asynq.Task) error {
 	for _, id := range order {
 		rows := byActivity[id]
 		if len(rows) > 1 {
-			err = w.queue.Deliver(ctx, id)
+			err = w.queue.Deliver(ctx, rows[0].Priority, id)
 		} else {
 			d := rows[0]
 			err = w.queue.ScheduleRetry(ctx, delivery.Retry{DeliveryID: d.ID, Attempt: d.Attempts, At: now, Priority: d.Priority})
