@@ -145,3 +145,41 @@ func TestAnOwnerAndAModeratorActOnEachOther(t *testing.T) {
 		t.Errorf("the owner is %s %s, want the accepted owner", state, role)
 	}
 }
+
+// TestAnAuthorAppointedMeanwhileKeepsTheirPost: a moderator's removal of
+// a member's post that read the author's role just before the owner
+// appointed the author a moderator is refused: a moderator may not remove
+// another moderator's posts. The removal is paused after its second read
+// of the members table (its check of the author, before its transaction).
+func TestAnAuthorAppointedMeanwhileKeepsTheirPost(t *testing.T) {
+	var c *models.Community
+	var owner, mod, bob *models.Actor
+	var post *models.Post
+	f, errRemove, errAppoint := interleaved(t, 2, func(f *fixture) {
+		owner, mod, bob = f.person("owner"), f.person("mod"), f.person("bob")
+		c = f.community("guild", owner, models.VisibilityPublic, models.JoinOpen)
+		for _, p := range []*models.Actor{mod, bob} {
+			if _, err := f.svc.Join(f.ctx, p.ID, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.svc.SetMemberRole(f.ctx, c, owner.ID, mod.ID, models.RoleModerator); err != nil {
+			t.Fatal(err)
+		}
+		post = f.post(bob, c, "My notes", nil)
+	}, func(f *fixture) error { return f.svc.RemovePost(f.ctx, mod.ID, post.ID, "off topic") },
+		func(f *fixture) error { return f.svc.SetMemberRole(f.ctx, c, owner.ID, bob.ID, models.RoleModerator) })
+	if errAppoint != nil {
+		t.Fatalf("appointing bob: %v", errAppoint)
+	}
+	if service.KindOf(errRemove) != service.KindForbidden {
+		t.Errorf("removing the post of an author appointed meanwhile: %v, want forbidden", errRemove)
+	}
+	p, err := f.store.GetPost(f.ctx, post.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.DeletedAt != nil {
+		t.Errorf("bob's post was removed at %v, want it live", p.DeletedAt)
+	}
+}

@@ -64,10 +64,21 @@ func (s *Service) RemovePost(ctx context.Context, moderatorID, postID int64, rea
 		return storeErr(err, "moderator")
 	}
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
-		// PostToRemove's check holds nothing: a moderator dismissed since
-		// is refused here, or the dismissal waits for this removal.
-		if _, err := s.lockModerator(ctx, c, moderatorID); err != nil {
+		// PostToRemove's checks hold nothing: a moderator dismissed since,
+		// or an author appointed since, is refused here, or the change
+		// waits for this removal.
+		membership, err := s.lockModerator(ctx, c, moderatorID)
+		if err != nil {
 			return err
+		}
+		if p.AuthorID != moderatorID && membership.Role != models.RoleOwner {
+			author, err := s.store.ShareMember(ctx, c.ID, p.AuthorID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return storeErr(err, "membership")
+			}
+			if err == nil && author.State == models.MemberAccepted && author.Role.Moderates() {
+				return Forbidden("only an owner may remove the posts of an owner or a moderator")
+			}
 		}
 		if err := s.store.TombstonePost(ctx, p, s.now().UTC()); err != nil {
 			return storeErr(err, "post")
