@@ -132,26 +132,22 @@ func (q *Queue) ProcessInbox(ctx context.Context, itemIDs ...int64) error {
 // is deleted, and the new task queued.
 func (q *Queue) FetchParents(ctx context.Context, itemID int64, then []int64) error {
 	queue, id := q.prefix+tasks.QueueFetch, fmt.Sprintf("fetch-parents:%d", itemID)
-	b, err := json.Marshal(tasks.InboxFetchParents{ItemID: itemID, Then: then})
-	if err != nil {
-		return fmt.Errorf("workers: encode %s: %w", tasks.TypeInboxFetchParents, err)
-	}
-	task := asynq.NewTask(tasks.TypeInboxFetchParents, b)
+	payload := tasks.InboxFetchParents{ItemID: itemID, Then: then}
 	opts := []asynq.Option{asynq.Queue(queue), asynq.TaskID(id), asynq.MaxRetry(FetchParentsMaxRetry), asynq.Timeout(fetchParentsTimeout)}
-	_, err = q.client.EnqueueContext(ctx, task, opts...)
+	err := q.add(ctx, tasks.TypeInboxFetchParents, payload, opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) && q.inspect != nil {
 		info, ierr := q.inspect.GetTaskInfo(queue, id)
 		if ierr == nil && (info.State == asynq.TaskStateArchived || info.State == asynq.TaskStateCompleted) {
 			if derr := q.inspect.DeleteTask(queue, id); derr != nil && !errors.Is(derr, asynq.ErrTaskNotFound) {
 				return fmt.Errorf("workers: replace finished %s: %w", id, derr)
 			}
-			_, err = q.client.EnqueueContext(ctx, task, opts...)
+			err = q.add(ctx, tasks.TypeInboxFetchParents, payload, opts...)
 		}
 	}
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
-		return fmt.Errorf("workers: enqueue %s: %w", id, err)
+	if alreadyQueued(err) {
+		return nil
 	}
-	return nil
+	return err
 }
 
 // idsKey names a task by its rows: "7" for one, "7+3" for the three rows
@@ -226,13 +222,26 @@ func (q *Queue) queueFor(priority int) string {
 // enqueue adds a task; a clash with a task of the same id means the work
 // is already queued, which is success.
 func (q *Queue) enqueue(ctx context.Context, typ string, payload any, opts ...asynq.Option) error {
+	if err := q.add(ctx, typ, payload, opts...); !alreadyQueued(err) {
+		return err
+	}
+	return nil
+}
+
+// add adds a task and returns asynq's error, wrapped, clashes included.
+func (q *Queue) add(ctx context.Context, typ string, payload any, opts ...asynq.Option) error {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("workers: encode %s: %w", typ, err)
 	}
-	_, err = q.client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
+	if _, err := q.client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...); err != nil {
 		return fmt.Errorf("workers: enqueue %s: %w", typ, err)
 	}
 	return nil
+}
+
+// alreadyQueued reports an error of add that says a task of the same id
+// or payload is there.
+func alreadyQueued(err error) bool {
+	return errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask)
 }
