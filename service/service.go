@@ -39,6 +39,9 @@ type Service struct {
 	received groupCommit
 	// receiving paces processing against the inbox's load (receiving.go).
 	receiving *receivingGauge
+	// blocked is this process's copy of the blocked servers
+	// (domain_blocks.go).
+	blocked blockList
 }
 
 // New builds the service.

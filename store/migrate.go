@@ -39,6 +39,7 @@ func migrations() []migration {
 		{Version: 7, Name: "peer_hosts", Up: migratePeerHosts},
 		{Version: 8, Name: "reports", Up: migrateReports},
 		{Version: 9, Name: "one_open_report", Up: migrateOneOpenReport},
+		{Version: 10, Name: "domain_blocks", Up: migrateDomainBlocks},
 	}
 }
 
