@@ -150,6 +150,9 @@ func (inst *Instance) buildFederation(network *NetworkOverride) {
 		AllowPrivate: inst.Config.AllowPrivateAddresses,
 		// Zero (production) means config.SendDeadline via the default.
 		RequestTimeout: inst.tuning.RequestTimeout,
+		// Nothing is sent to, or fetched from, a server the admins
+		// blocked: deliveries, fetches, WebFinger, NodeInfo alike.
+		Blocked: inst.Service.HostBlocked,
 	}
 	if network != nil {
 		topts.Resolve, topts.PortOverride = network.Resolve, network.PortOverride

@@ -98,7 +98,8 @@ const (
 	Final
 	// Gone is 410: final, and the actor whose inbox it is has left.
 	Gone
-	// Blocked is a target the SSRF guard refused: final.
+	// Blocked is a target the SSRF guard refused, or a server the admins
+	// blocked: final.
 	Blocked
 )
 
@@ -149,7 +150,7 @@ func Classify(err error) (v Verdict, status int, retryAfter time.Duration) {
 		}
 	}
 	switch {
-	case errors.Is(err, transport.ErrBlockedAddress):
+	case errors.Is(err, transport.ErrBlockedAddress), errors.Is(err, transport.ErrBlockedServer):
 		return Blocked, 0, 0
 	case errors.Is(err, service.ErrNoSigningKey), errors.Is(err, errBadKey), errors.Is(err, errBadInbox),
 		errors.Is(err, errActivityMissing):

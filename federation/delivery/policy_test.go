@@ -46,6 +46,7 @@ func TestClassify(t *testing.T) {
 		{"NXDOMAIN", fmt.Errorf("dial: resolve nx.test: %w", dnsErr), Retryable, 0},
 		{"refused", fmt.Errorf("dial: %w", errors.New("connect: connection refused")), Retryable, 0},
 		{"SSRF guard", fmt.Errorf("dial: %w", fmt.Errorf("%w: 10.0.0.1", transport.ErrBlockedAddress)), Blocked, 0},
+		{"blocked server", fmt.Errorf("POST http://spam.example/inbox: %w", transport.ErrBlockedServer), Blocked, 0},
 		{"no key", fmt.Errorf("actor 3: %w", service.ErrNoSigningKey), Final, 0},
 		{"bad key", fmt.Errorf("%w: junk", errBadKey), Final, 0},
 		{"bad inbox", checkInbox("ftp://r.test/inbox"), Final, 0},

@@ -228,6 +228,11 @@ func (p *Processor) HandleRaw(ctx context.Context, raw []byte) error {
 // handle dispatches by type. via is the remote community that announced
 // the activity (nil when it came straight from its actor).
 func (p *Processor) handle(ctx context.Context, actor *models.Actor, act *activitystreams.Activity, raw []byte, via *models.Community) error {
+	// Received before the block, or announced by a community elsewhere:
+	// nothing of a blocked server is taken.
+	if !actor.Local && p.svc.HostBlocked(ctx, actor.Host) {
+		return refuse("this server does not federate with %s", actor.Host)
+	}
 	switch act.Type {
 	case "Follow":
 		return p.follow(ctx, actor, act)

@@ -129,6 +129,11 @@ func (rc *Receiver) Receive(c echo.Context) error {
 	if err != nil || len(sig.KeyID) > maxIDBytes {
 		return signatureRefused(c, errors.New("keyId is not an http(s) URL"))
 	}
+	// A blocked server gets a final answer before anything is read or
+	// verified: a 4xx makes its software stop retrying.
+	if rc.svc.HostBlocked(ctx, keyHost) {
+		return service.Forbidden("this server does not federate with " + keyHost)
+	}
 	// Limit by the host the request claims to come from, before any body
 	// is read or key fetched: a flood, also one forcing key fetches, costs
 	// that host's budget only. Anyone can name a host's keys, so over

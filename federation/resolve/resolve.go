@@ -205,6 +205,8 @@ func fetchErr(iri string, err error) error {
 		default:
 			return &service.Error{Kind: service.KindNotFound, Message: "the remote object could not be fetched", Err: fmt.Errorf("resolve %s: %w", iri, err)}
 		}
+	case errors.Is(err, transport.ErrBlockedServer):
+		return &service.Error{Kind: service.KindForbidden, Message: "this server does not federate with " + hostOrIRI(iri), Err: fmt.Errorf("resolve %s: %w", iri, err)}
 	case errors.Is(err, transport.ErrBlockedAddress), errors.Is(err, transport.ErrIDMismatch),
 		errors.Is(err, transport.ErrContentType), errors.Is(err, transport.ErrContentEncoding),
 		errors.Is(err, transport.ErrTooLarge), errors.Is(err, transport.ErrTooManyRedirects),
@@ -217,6 +219,14 @@ func fetchErr(iri string, err error) error {
 	default:
 		return unreachable(iri, err)
 	}
+}
+
+// hostOrIRI names the server of iri for a message.
+func hostOrIRI(iri string) string {
+	if h, err := HostOf(iri); err == nil {
+		return h
+	}
+	return iri
 }
 
 // unreachable builds the passing error of an origin that did not answer.

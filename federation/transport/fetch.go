@@ -101,6 +101,9 @@ func (c *Client) get(ctx context.Context, rawURL, accept string, signer *signing
 
 // getOnce sends one (signed) GET.
 func (c *Client) getOnce(ctx context.Context, u *url.URL, accept string, signer *signing.Signer) (*http.Response, error) {
+	if err := c.refuseBlocked(ctx, http.MethodGet, u); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u.Redacted(), err)

@@ -31,6 +31,9 @@ func (c *Client) Post(ctx context.Context, inbox string, body []byte, signer *si
 	if err != nil {
 		return fmt.Errorf("post: %w", err)
 	}
+	if err := c.refuseBlocked(ctx, http.MethodPost, u); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))

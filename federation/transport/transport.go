@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"time"
 )
 
@@ -41,6 +42,9 @@ var (
 	ErrIDMismatch = errors.New("document id does not match its URL")
 	// ErrTooManyRedirects marks a chain of more than MaxRedirects redirects.
 	ErrTooManyRedirects = errors.New("too many redirects")
+	// ErrBlockedServer marks a request to a server the admins blocked
+	// (Options.Blocked): it is never sent.
+	ErrBlockedServer = errors.New("the server is blocked here")
 )
 
 // StatusError is returned when a remote answers outside 2xx.
@@ -87,6 +91,10 @@ type Options struct {
 	// MaxRedirects bounds redirects followed by one GET. Default 3; a
 	// negative value follows none.
 	MaxRedirects int
+	// Blocked says whether a host ("name" or "name:port") is a server
+	// the admins blocked; requests to it, redirects included, fail with
+	// ErrBlockedServer before anything is dialled. nil blocks none.
+	Blocked func(ctx context.Context, host string) bool
 }
 
 // withDefaults fills in zero values.
@@ -156,6 +164,14 @@ func New(o Options) *Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return c
+}
+
+// refuseBlocked fails for a URL on a blocked server.
+func (c *Client) refuseBlocked(ctx context.Context, method string, u *url.URL) error {
+	if c.opts.Blocked != nil && c.opts.Blocked(ctx, u.Host) {
+		return fmt.Errorf("%s %s: %w", method, u.Redacted(), ErrBlockedServer)
+	}
+	return nil
 }
 
 // CloseIdleConnections closes pooled connections, e.g. at shutdown.
