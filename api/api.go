@@ -89,6 +89,9 @@ func (h *Handlers) routes() []route {
 		{http.MethodPost, "/posts/:id/replies", write, h.Reply},
 		{http.MethodPost, "/posts/:id/like", write, h.Like},
 		{http.MethodDelete, "/posts/:id/like", write, h.Unlike},
+		{http.MethodGet, "/admin/blocked-servers", read, h.BlockedServers},
+		{http.MethodPost, "/admin/blocked-servers", write, h.BlockServer},
+		{http.MethodDelete, "/admin/blocked-servers/:host", write, h.UnblockServer},
 	}
 }
 

@@ -145,12 +145,14 @@ func TestOpenAPISchemasMatchTheTypes(t *testing.T) {
 		"PostPage": api.Page[api.Post]{}, "MemberPage": api.Page[api.Member]{},
 		"MembershipRequest": api.MembershipRequest{}, "MembershipRequestPage": api.Page[api.MembershipRequest]{},
 		"TokenPage": api.Page[api.Token]{}, "Report": api.Report{}, "ReportPage": api.Page[api.Report]{},
+		"BlockedServer": api.BlockedServer{}, "BlockedServerPage": api.Page[api.BlockedServer]{},
+		"ServerBlocked": api.ServerBlocked{}, "BlockEnded": api.BlockEnded{},
 	}
 	requests := map[string]any{
 		"CreateCommunityRequest": api.CreateCommunityRequest{}, "UpdateCommunityRequest": api.UpdateCommunityRequest{},
 		"CreateThreadRequest": api.CreateThreadRequest{}, "ReplyRequest": api.ReplyRequest{}, "EditPostRequest": api.EditPostRequest{},
 		"SetMemberRoleRequest": api.SetMemberRoleRequest{}, "RemovePostRequest": api.RemovePostRequest{},
-		"ReportPostRequest": api.ReportPostRequest{},
+		"ReportPostRequest": api.ReportPostRequest{}, "BlockServerRequest": api.BlockServerRequest{},
 	}
 	check := func(name string, v any, response bool) {
 		s, ok := doc.Components.Schemas[name]

@@ -242,6 +242,43 @@ type RemovePostRequest struct {
 	Reason string `json:"reason"`
 }
 
+// BlockedServer is a server this instance does not federate with, nor
+// with its subdomains.
+type BlockedServer struct {
+	// Host is a lower-case host name, without port.
+	Host string `json:"host"`
+	// Reason is the admins' public explanation; it may be empty.
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ServerBlocked is the answer to blocking a server: the block, and the
+// relations with the server's actors that ended with it.
+type ServerBlocked struct {
+	Block BlockedServer `json:"block"`
+	Ended BlockEnded    `json:"ended"`
+}
+
+// BlockEnded counts what a block ended.
+type BlockEnded struct {
+	// Memberships are memberships and join requests, the server's people's
+	// in our communities and ours in its communities.
+	Memberships int64 `json:"memberships"`
+	// Follows are follows either way.
+	Follows int64 `json:"follows"`
+	// Deliveries are the deliveries to the server that were waiting and
+	// will not be sent.
+	Deliveries int64 `json:"deliveries"`
+}
+
+// BlockServerRequest is the body of POST /admin/blocked-servers.
+type BlockServerRequest struct {
+	// Host names the server: a host name, or a URL or handle on it.
+	Host *string `json:"host"`
+	// Reason is shown publicly on the About page; it may be empty.
+	Reason string `json:"reason"`
+}
+
 // ActorToAPI is the public face of an actor: no keys, no inboxes.
 func ActorToAPI(a *models.Actor) Actor {
 	if a == nil {
@@ -345,6 +382,20 @@ func PostToAPI(p *models.Post, communityHandle string, liked bool) Post {
 		out.Source = p.Source
 	}
 	return out
+}
+
+// BlockedServerToAPI is one blocked server. Which admin blocked it stays
+// out: the list is public.
+func BlockedServerToAPI(b *models.DomainBlock) BlockedServer {
+	return BlockedServer{Host: b.Host, Reason: b.Reason, CreatedAt: b.CreatedAt}
+}
+
+// ServerBlockedToAPI is the outcome of a block.
+func ServerBlockedToAPI(out *service.ServerBlocked) ServerBlocked {
+	return ServerBlocked{
+		Block: BlockedServerToAPI(&out.Block),
+		Ended: BlockEnded{Memberships: out.Members, Follows: out.Follows, Deliveries: out.Deliveries},
+	}
 }
 
 // TokenToAPI describes a token without revealing it.

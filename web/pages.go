@@ -64,9 +64,15 @@ func (h *Handlers) PersonPage(c echo.Context) error {
 	return h.render(c, http.StatusOK, "person", p.Actor.Name, map[string]any{"Profile": p, "Actor": p.Actor, "Handle": handleOf(p.Actor)})
 }
 
-// InstancePage describes the instance (the instance actor's page).
+// InstancePage describes the instance (the instance actor's page), with
+// the servers its admins blocked and why: people here, and on those
+// servers, should be able to see whom this server does not talk to.
 func (h *Handlers) InstancePage(c echo.Context) error {
-	return h.render(c, http.StatusOK, "about", "About "+h.svc.InstanceName(), nil)
+	blocked, err := h.svc.BlockedServers(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "about", "About "+h.svc.InstanceName(), map[string]any{"Blocked": blocked})
 }
 
 // ObjectPage is the HTML side of a local post's id (/objects/ID): a

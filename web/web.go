@@ -200,6 +200,8 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.POST("/admin/signup-mode", h.AdminSignupMode, h.CSRF)
 	e.POST("/admin/invites", h.AdminCreateInvite, h.CSRF)
 	e.POST("/admin/accounts/:id", h.AdminDecideAccount, h.CSRF)
+	e.POST("/admin/blocked-servers", h.AdminBlockServer, h.CSRF)
+	e.POST("/admin/blocked-servers/:host/unblock", h.AdminUnblockServer, h.CSRF)
 
 	e.GET("/communities/new", h.NewCommunityForm)
 	e.POST("/communities/new", h.CreateCommunity, h.CSRF)
