@@ -102,6 +102,15 @@ func TestABlockedServerIsCutOff(t *testing.T) {
 		t.Fatal("B got A's thread after the block")
 	}
 
+	// Our people may not join B's communities again; B's keys vouch for
+	// nothing here, not even for the signed GETs of members-only pages.
+	if _, err := a.Service.Join(ctx, alice.ID, beesOnA); service.KindOf(err) != service.KindForbidden {
+		t.Fatalf("alice joining B's community again: %v, want forbidden", err)
+	}
+	if _, err := a.Resolver.Key(ctx, bob.IRI+"#main-key"); service.KindOf(err) != service.KindForbidden {
+		t.Fatalf("bob's key, known to A: %v, want forbidden", err)
+	}
+
 	// Nothing is fetched from B.
 	if _, err := a.LookupCommunity(ctx, "@bees@org-b.test"); service.KindOf(err) != service.KindForbidden ||
 		!strings.Contains(service.SafeMessage(err, ""), "does not federate with org-b.test") {

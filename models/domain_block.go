@@ -14,8 +14,8 @@ type DomainBlock struct {
 	Host string `gorm:"size:255;not null;uniqueIndex"`
 	// Reason is the admins' public explanation, shown on the About page.
 	Reason string `gorm:"size:1000;not null;default:''"`
-	// CreatedByID is the admin account that blocked it; nil once that
-	// account is gone, or when it was blocked from the command line.
+	// CreatedByID is the admin account that blocked it. No foreign key:
+	// the block outlives the account.
 	CreatedByID *int64 `gorm:"index"`
 	CreatedAt   time.Time
 }

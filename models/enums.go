@@ -100,6 +100,11 @@ const (
 	MemberAccepted MemberState = "accepted"
 	// MemberRejected was refused; kept so a repeated Follow is answered alike.
 	MemberRejected MemberState = "rejected"
+	// MemberBanned is banned by a moderator: not a member, and may not
+	// post, reply or like in the community, nor ask to join, until unbanned.
+	// Anyone may be banned, members or not (a stranger posting to a public
+	// community by mentioning it).
+	MemberBanned MemberState = "banned"
 )
 
 // FollowState is where an outgoing follow by a local actor stands.

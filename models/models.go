@@ -121,6 +121,9 @@ type Member struct {
 	// FollowIRI is the id of the Follow activity that asked for membership,
 	// embedded again in the Accept or Reject.
 	FollowIRI string `gorm:"size:2048;not null;default:''"`
+	// BanReason is the moderator's reason for a ban (MemberBanned), shown
+	// to moderators and sent with the Block.
+	BanReason string `gorm:"size:1000;not null;default:''"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

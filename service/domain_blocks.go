@@ -6,10 +6,10 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/store"
@@ -91,7 +91,7 @@ func (s *Service) BlockServer(ctx context.Context, adminID int64, host, reason s
 		return nil, err
 	}
 	s.log.Info("server blocked", "host", host, "admin", admin.ID, "members", out.Members, "follows", out.Follows, "deliveries", out.Deliveries)
-	s.reloadBlocked(ctx)
+	s.blocked.reload(ctx, s.now())
 	return out, nil
 }
 
@@ -114,7 +114,7 @@ func (s *Service) UnblockServer(ctx context.Context, adminID int64, host string)
 		return storeErr(err, "blocked server")
 	}
 	s.log.Info("server unblocked", "host", host, "admin", admin.ID)
-	s.reloadBlocked(ctx)
+	s.blocked.reload(ctx, s.now())
 	return nil
 }
 
@@ -131,91 +131,32 @@ func (s *Service) BlockedServers(ctx context.Context) ([]models.DomainBlock, err
 // at most every BlockListRefresh. Until a first read succeeds nothing is
 // blocked: the database being down stops the inbox anyway.
 func (s *Service) HostBlocked(ctx context.Context, host string) bool {
-	snap := s.blocked.snap.Load()
-	switch {
-	case snap == nil:
-		snap = s.firstBlocked(ctx)
-	case s.now().Sub(snap.at) >= BlockListRefresh && s.blocked.reading.CompareAndSwap(false, true):
-		// One caller reads again; the others go on with the copy they
-		// have. A change this process made meanwhile (reloadBlocked)
-		// is newer than what this read may find, and is kept.
-		fresh, err := s.readBlocked(ctx)
-		if err != nil {
-			// Not again for a second, rather than on every request.
-			fresh = &blockSnapshot{hosts: snap.hosts, at: s.now().Add(time.Second - BlockListRefresh)}
-		}
-		if s.blocked.snap.CompareAndSwap(snap, fresh) {
-			snap = fresh
-		}
-		s.blocked.reading.Store(false)
-	}
-	return snap != nil && snap.blocks(host)
+	hosts, ok := s.blocked.get(ctx, s.now())
+	return ok && blockedIn(hosts, host)
 }
 
-// firstBlocked reads the list when this process has none.
-func (s *Service) firstBlocked(ctx context.Context) *blockSnapshot {
-	s.blocked.mu.Lock()
-	defer s.blocked.mu.Unlock()
-	if snap := s.blocked.snap.Load(); snap != nil {
-		return snap
-	}
-	snap, err := s.readBlocked(ctx)
-	if err != nil {
-		return nil
-	}
-	s.blocked.snap.Store(snap)
-	return snap
-}
-
-// reloadBlocked applies a change made by this process at once.
-func (s *Service) reloadBlocked(ctx context.Context) {
-	s.blocked.mu.Lock()
-	defer s.blocked.mu.Unlock()
-	snap, err := s.readBlocked(ctx)
-	if err != nil {
-		snap = nil // read at the next question
-	}
-	s.blocked.snap.Store(snap)
-}
-
-// readBlocked reads the list from the database.
-func (s *Service) readBlocked(ctx context.Context) (*blockSnapshot, error) {
+// readBlocked reads the blocked servers' hosts from the database.
+func (s *Service) readBlocked(ctx context.Context) (map[string]struct{}, error) {
 	bs, err := s.store.DomainBlocks(ctx)
 	if err != nil {
 		s.log.Warn("reading the blocked servers failed", "err", err)
 		return nil, err
 	}
-	snap := &blockSnapshot{hosts: make(map[string]struct{}, len(bs)), at: s.now()}
+	hosts := make(map[string]struct{}, len(bs))
 	for _, b := range bs {
-		snap.hosts[b.Host] = struct{}{}
+		hosts[b.Host] = struct{}{}
 	}
-	return snap, nil
+	return hosts, nil
 }
 
-// blockList is a process's copy of the blocked servers.
-type blockList struct {
-	snap atomic.Pointer[blockSnapshot]
-	// reading is set while one caller reads the list again.
-	reading atomic.Bool
-	// mu serialises the reads that callers wait for: the first, and
-	// the one after a change.
-	mu sync.Mutex
-}
-
-// blockSnapshot is the list as read at a time.
-type blockSnapshot struct {
-	hosts map[string]struct{}
-	at    time.Time
-}
-
-// blocks reports whether host or a domain above it is in the list.
-func (b *blockSnapshot) blocks(host string) bool {
-	if len(b.hosts) == 0 {
+// blockedIn reports whether host or a domain above it is in hosts.
+func blockedIn(hosts map[string]struct{}, host string) bool {
+	if len(hosts) == 0 {
 		return false
 	}
-	h := strings.TrimSuffix(strings.ToLower(hostWithoutPort(host)), ".")
+	h := asciiHost(hostWithoutPort(host))
 	for {
-		if _, ok := b.hosts[h]; ok {
+		if _, ok := hosts[h]; ok {
 			return true
 		}
 		i := strings.IndexByte(h, '.')
@@ -224,6 +165,23 @@ func (b *blockSnapshot) blocks(host string) bool {
 		}
 		h = h[i+1:]
 	}
+}
+
+// asciiHost is host as it is dialled: lower case, without a final dot,
+// and in ASCII. Go's HTTP client turns "ｓｐａｍ.example" or "spam。example"
+// into spam.example before connecting, so a name compared as written
+// would let a blocked server around its block.
+func asciiHost(host string) string {
+	h := strings.ToLower(host)
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 {
+			if a, err := idna.Lookup.ToASCII(h); err == nil {
+				h = a
+			}
+			break
+		}
+	}
+	return strings.TrimSuffix(h, ".")
 }
 
 // covers reports whether blocking blocked also blocks host.
@@ -240,10 +198,10 @@ func hostWithoutPort(host string) string {
 }
 
 // NormalizeServerHost reads the server an admin names: a host name
-// ("example.org"), a URL on it, or a handle ("@alice@example.org"); the
-// port, if any, is dropped, since a block covers the whole host. It
-// returns the lower-case host name, or an Invalid error saying what is
-// expected.
+// ("example.org", or an international one, kept in its ASCII form), a URL
+// on it, or a handle ("@alice@example.org"); the port, if any, is
+// dropped, since a block covers the whole host. It returns the lower-case
+// ASCII host name, or an Invalid error saying what is expected.
 func NormalizeServerHost(input string) (string, error) {
 	in := strings.TrimSpace(input)
 	if strings.Contains(in, "://") {
@@ -255,7 +213,7 @@ func NormalizeServerHost(input string) (string, error) {
 	} else if i := strings.LastIndexByte(in, '@'); i >= 0 {
 		in = in[i+1:]
 	}
-	in = strings.TrimSuffix(strings.ToLower(hostWithoutPort(in)), ".")
+	in = asciiHost(hostWithoutPort(in))
 	if !validHostName(in) {
 		return "", Invalid("%q is not a server's host name; give one like example.org", input)
 	}
@@ -298,4 +256,32 @@ func (s *Service) blockableHost(host string) (string, error) {
 		return "", Invalid("%s is this server's own domain", h)
 	}
 	return h, nil
+}
+
+// refuseBlockedServer fails when a is an actor of a blocked server: our
+// people may not join its communities, nor post or like there, and its
+// people may not join ours.
+func (s *Service) refuseBlockedServer(ctx context.Context, a *models.Actor) error {
+	if a != nil && !a.Local && s.HostBlocked(ctx, a.Host) {
+		return Forbidden("this server does not federate with " + asciiHost(hostWithoutPort(a.Host)))
+	}
+	return nil
+}
+
+// refuseBlockedServerNow is refuseBlockedServer asking the database, not
+// this process's copy: for what starts a relation (a Follow), which a
+// process that has not yet seen a block must not write after the block
+// ended the relations.
+func (s *Service) refuseBlockedServerNow(ctx context.Context, a *models.Actor) error {
+	if a.Local {
+		return nil
+	}
+	hosts, err := s.readBlocked(ctx)
+	if err != nil {
+		return storeErr(err, "blocked servers")
+	}
+	if blockedIn(hosts, a.Host) {
+		return Forbidden("this server does not federate with " + asciiHost(hostWithoutPort(a.Host)))
+	}
+	return nil
 }

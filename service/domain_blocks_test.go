@@ -20,6 +20,8 @@ func TestNormalizeServerHost(t *testing.T) {
 		"alice@mastodon.example":         "mastodon.example",
 		"spam.example:443":               "spam.example",
 		"xn--bcher-kva.example":          "xn--bcher-kva.example",
+		"bücher.example":                 "xn--bcher-kva.example",
+		"Ｓｐａｍ。example":                   "spam.example",
 	} {
 		if got, err := service.NormalizeServerHost(in); err != nil || got != want {
 			t.Errorf("NormalizeServerHost(%q) = %q, %v; want %q", in, got, err, want)
@@ -46,9 +48,10 @@ func TestBlockServerEndsItsRelations(t *testing.T) {
 	spammer := f.remote("spam.example", "spammer")
 	sub := f.remote("eu.spam.example", "sub")
 	ported := f.remote("spam.example:8443", "ported")
+	dotted := f.remote("spam.example.", "dotted")
 	lookalike := f.remote("notspam.example", "lookalike")
 	friend := f.remote("org-b.test", "friend")
-	for _, who := range []*models.Actor{spammer, sub, ported, lookalike, friend} {
+	for _, who := range []*models.Actor{spammer, sub, ported, dotted, lookalike, friend} {
 		if _, err := f.svc.ReceiveFollow(f.ctx, open, who, who.IRI+"#follow-open"); err != nil {
 			t.Fatal(err)
 		}
@@ -105,15 +108,15 @@ func TestBlockServerEndsItsRelations(t *testing.T) {
 	if out.Block.Host != "spam.example" || out.Block.Reason != "sells things" || out.Block.CreatedByID == nil || *out.Block.CreatedByID != admin.ID {
 		t.Fatalf("block %+v", out.Block)
 	}
-	// Memberships: spammer's two, sub's and ported's. Follows: friend's
+	// Memberships: spammer's two, sub's, ported's and dotted's. Follows: friend's
 	// of spammer, spammer's of owner, owner's of deals (a person's
 	// membership in a remote community is a follow). Deliveries: the
-	// three above, the Accepts to spammer, sub and ported, the Follow to
-	// deals.
-	if out.Members != 4 || out.Follows != 3 || out.Deliveries != 7 {
-		t.Fatalf("ended %d memberships, %d follows, %d deliveries; want 4, 3, 7", out.Members, out.Follows, out.Deliveries)
+	// three above, the Accepts to spammer, sub, ported and dotted, the
+	// Follow to deals.
+	if out.Members != 5 || out.Follows != 3 || out.Deliveries != 8 {
+		t.Fatalf("ended %d memberships, %d follows, %d deliveries; want 5, 3, 8", out.Members, out.Follows, out.Deliveries)
 	}
-	for _, gone := range []struct{ c, a int64 }{{open.ID, spammer.ID}, {closed.ID, spammer.ID}, {open.ID, sub.ID}, {open.ID, ported.ID}} {
+	for _, gone := range []struct{ c, a int64 }{{open.ID, spammer.ID}, {closed.ID, spammer.ID}, {open.ID, sub.ID}, {open.ID, ported.ID}, {open.ID, dotted.ID}} {
 		if m, err := f.store.GetMember(f.ctx, gone.c, gone.a); err == nil {
 			t.Errorf("membership %+v survived the block", m)
 		}
@@ -148,11 +151,20 @@ func TestBlockServerEndsItsRelations(t *testing.T) {
 
 	for host, want := range map[string]bool{
 		"spam.example": true, "SPAM.example": true, "eu.spam.example": true, "spam.example:8443": true, "spam.example.": true,
+		"ｓｐａｍ.example": true, "spam。example": true, "ＥＵ.spam.example:443": true,
 		"notspam.example": false, "example": false, "org-b.test": false, "spam.example.org": false,
 	} {
 		if got := f.svc.HostBlocked(f.ctx, host); got != want {
 			t.Errorf("HostBlocked(%q) = %v, want %v", host, got, want)
 		}
+	}
+
+	// Its people may not join again, nor ours join its communities.
+	if _, err := f.svc.ReceiveFollow(f.ctx, open, spammer, spammer.IRI+"#again"); service.KindOf(err) != service.KindForbidden {
+		t.Fatalf("a Follow from the blocked server: %v, want forbidden", err)
+	}
+	if _, err := f.svc.Join(f.ctx, owner.ID, deals); service.KindOf(err) != service.KindForbidden {
+		t.Fatalf("joining a community of the blocked server: %v, want forbidden", err)
 	}
 
 	// Again, or a subdomain of it: nothing more to do.
@@ -238,5 +250,41 @@ func TestBlockedServersAreReadOnceInAWhile(t *testing.T) {
 	}
 	if n := stmts.Count("SELECT * FROM domain_blocks"); n != 2 {
 		t.Fatalf("after BlockListRefresh the list was read %d times in all; want twice", n)
+	}
+}
+
+// TestAFirstReadOfTheBlockedServersWaitsForNoOne: on SQLite the store has
+// one connection. A caller inside a transaction (an inbox batch run) and
+// a caller outside it (a request) both ask for the first time; the one
+// outside waits for the connection, and the one inside must not wait for
+// it in turn, or neither ends until the request gives up, answering "not
+// blocked".
+func TestAFirstReadOfTheBlockedServersWaitsForNoOne(t *testing.T) {
+	f := newFixture(t)
+	if err := f.store.CreateDomainBlock(f.ctx, &models.DomainBlock{Host: "spam.example"}); err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(service.Deps{Store: f.store, URLs: service.NewURLs("http://org-a.test")})
+	outside := make(chan bool, 1)
+	err := f.store.WithTx(f.ctx, func(txCtx context.Context) error {
+		if _, err := f.store.DomainBlocks(txCtx); err != nil { // the transaction holds its connection
+			return err
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(f.ctx, 20*time.Second)
+			defer cancel()
+			outside <- svc.HostBlocked(ctx, "spam.example")
+		}()
+		time.Sleep(200 * time.Millisecond) // the caller outside is waiting now
+		if !svc.HostBlocked(txCtx, "spam.example") {
+			t.Error("the caller inside the transaction was told the server is not blocked")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !<-outside {
+		t.Error("the caller outside the transaction was told the server is not blocked")
 	}
 }

@@ -40,6 +40,12 @@ func (s *Service) LikePost(ctx context.Context, actorID, postID int64) error {
 	if err != nil {
 		return err
 	}
+	if err := s.refuseBanned(ctx, c, actor); err != nil {
+		return err
+	}
+	if err := s.refuseBlockedServer(ctx, c.Actor); err != nil {
+		return err
+	}
 	return s.store.WithTx(ctx, func(ctx context.Context) error {
 		id := s.urls.Activity(newID())
 		created, err := s.store.PutLike(ctx, &models.Like{PostID: p.ID, ActorID: actorID, ActivityIRI: id})

@@ -99,13 +99,13 @@ func TestActionsOn(t *testing.T) {
 		m      *models.Member
 		want   service.MemberActions
 	}{
-		{"owner, local member", 1, owner, member(local, models.RoleMember), service.MemberActions{Remove: true, Appoint: true}},
-		{"owner, remote member", 1, owner, member(remote, models.RoleMember), service.MemberActions{Remove: true}},
-		{"owner, moderator", 1, owner, member(local, models.RoleModerator), service.MemberActions{Remove: true, Dismiss: true}},
+		{"owner, local member", 1, owner, member(local, models.RoleMember), service.MemberActions{Remove: true, Ban: true, Appoint: true}},
+		{"owner, remote member", 1, owner, member(remote, models.RoleMember), service.MemberActions{Remove: true, Ban: true}},
+		{"owner, moderator", 1, owner, member(local, models.RoleModerator), service.MemberActions{Remove: true, Ban: true, Dismiss: true}},
 		{"owner, another owner", 1, owner, member(local, models.RoleOwner), service.MemberActions{}},
 		{"owner, themselves", 2, owner, member(local, models.RoleOwner), service.MemberActions{}},
 		{"a moderator, themselves as the list shows them", 2, mod, member(local, models.RoleMember), service.MemberActions{}},
-		{"moderator, member", 1, mod, member(remote, models.RoleMember), service.MemberActions{Remove: true}},
+		{"moderator, member", 1, mod, member(remote, models.RoleMember), service.MemberActions{Remove: true, Ban: true}},
 		{"moderator, moderator", 1, mod, member(local, models.RoleModerator), service.MemberActions{}},
 		{"moderator, themselves", 2, mod, member(local, models.RoleModerator), service.MemberActions{}},
 		{"member, member", 1, plain, member(local, models.RoleMember), service.MemberActions{}},

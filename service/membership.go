@@ -25,14 +25,25 @@ func inboxOf(a *models.Actor) string {
 // ReceiveFollow handles a Follow of a local community: an open community
 // accepts at once; one that approves members holds the request pending. It
 // returns the membership state. A repeated Follow is answered the same way.
+// A banned person's Follow is rejected (a local person is told why).
 func (s *Service) ReceiveFollow(ctx context.Context, c *models.Community, follower *models.Actor, followIRI string) (models.MemberState, error) {
 	if !c.Local {
 		return "", NotFound("community")
+	}
+	if err := s.refuseBlockedServerNow(ctx, follower); err != nil {
+		return "", err
 	}
 	var state models.MemberState
 	err := s.store.WithTx(ctx, func(ctx context.Context) error {
 		existing, err := s.store.LockMember(ctx, c.ID, follower.ID)
 		switch {
+		case err == nil && existing.State == models.MemberBanned:
+			// Banned: refused, and the ban stays as it is.
+			state = existing.State
+			if follower.Local {
+				return Forbidden("you are banned from this community")
+			}
+			return s.answerFollow(ctx, c, follower, followIRI, "Reject")
 		case err == nil:
 			state = existing.State
 			if state == models.MemberRejected {
@@ -79,7 +90,7 @@ func (s *Service) answerFollow(ctx context.Context, c *models.Community, followe
 
 // ReceiveUnfollow handles Undo{Follow}: the actor leaves the community.
 // Owners keep their role on their own instance; a remote Undo never
-// removes a local owner. A refused or removed person's row stays: it is
+// removes a local owner. A refused, removed or banned person's row stays: it is
 // what makes their next request wait for a moderator, also in an open
 // community, so leaving cannot wipe a removal.
 func (s *Service) ReceiveUnfollow(ctx context.Context, c *models.Community, follower *models.Actor) error {
@@ -91,7 +102,7 @@ func (s *Service) ReceiveUnfollow(ctx context.Context, c *models.Community, foll
 		if err != nil {
 			return storeErr(err, "membership")
 		}
-		if m.State == models.MemberRejected {
+		if m.State == models.MemberRejected || m.State == models.MemberBanned {
 			return nil
 		}
 		if m.Role == models.RoleOwner && follower.Local {
@@ -239,6 +250,9 @@ func (s *Service) Join(ctx context.Context, personID int64, c *models.Community)
 	if c.Local {
 		st, err := s.ReceiveFollow(ctx, c, person, "")
 		return string(st), err
+	}
+	if err := s.refuseBlockedServer(ctx, c.Actor); err != nil {
+		return "", err
 	}
 	var state models.FollowState
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {

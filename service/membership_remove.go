@@ -32,7 +32,7 @@ func (s *Service) RemoveMember(ctx context.Context, c *models.Community, moderat
 		if err != nil {
 			return err
 		}
-		if m.State == models.MemberRejected {
+		if m.State == models.MemberRejected || m.State == models.MemberBanned {
 			return NotFound("member")
 		}
 		switch m.Role {

@@ -97,11 +97,11 @@ func (s *Service) announceRoleChange(ctx context.Context, c *models.Community, o
 // a button for each. RemoveMember and SetMemberRole enforce the same
 // rules on their own.
 type MemberActions struct {
-	Remove, Appoint, Dismiss bool
+	Remove, Ban, Appoint, Dismiss bool
 }
 
 // ActionsOn returns what viewer (whose membership is vm) may do to m, an
-// accepted member: moderators remove plain members, owners also
+// accepted member: moderators remove or ban plain members, owners also
 // moderators; owners appoint local members and dismiss moderators. Nobody
 // acts on an owner or on themselves here (leaving is its own action).
 func ActionsOn(viewerID int64, vm Membership, m *models.Member) MemberActions {
@@ -112,6 +112,7 @@ func ActionsOn(viewerID int64, vm Membership, m *models.Member) MemberActions {
 	local := m.Actor != nil && m.Actor.Local
 	return MemberActions{
 		Remove:  m.Role == models.RoleMember || owner,
+		Ban:     m.Role == models.RoleMember || owner,
 		Appoint: owner && local && m.Role == models.RoleMember,
 		Dismiss: owner && m.Role == models.RoleModerator,
 	}

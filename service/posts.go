@@ -111,6 +111,9 @@ func threadOf(p *models.Post) *int64 {
 // mayPost applies a community's posting rules to an author.
 func (s *Service) mayPost(ctx context.Context, c *models.Community, author *models.Actor, newThread bool) error {
 	if !c.Local {
+		if err := s.refuseBlockedServer(ctx, c.Actor); err != nil {
+			return err
+		}
 		// A remote community decides for itself; we only require that the
 		// person joined it, so the post reaches its members.
 		f, err := s.store.GetFollow(ctx, author.ID, c.ActorID)
@@ -118,6 +121,9 @@ func (s *Service) mayPost(ctx context.Context, c *models.Community, author *mode
 			return Forbidden("join this community before posting in it")
 		}
 		return nil
+	}
+	if err := s.refuseBanned(ctx, c, author); err != nil {
+		return err
 	}
 	m, err := s.store.GetMember(ctx, c.ID, author.ID)
 	member := err == nil && m.State == models.MemberAccepted

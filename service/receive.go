@@ -217,6 +217,9 @@ func receivedActivity(rp RemotePost, author *models.Actor, c *models.Community, 
 
 // mayReceive applies a local community's rules to a remote author.
 func (s *Service) mayReceive(ctx context.Context, c *models.Community, author *models.Actor, newThread bool) error {
+	if err := s.refuseBanned(ctx, c, author); err != nil {
+		return err
+	}
 	if c.Visibility != models.VisibilityMembers && (!newThread || !c.PostingRestrictedToMods) {
 		return nil // open to everyone: no membership to look up
 	}
@@ -341,6 +344,9 @@ func (s *Service) ReceiveLike(ctx context.Context, actor *models.Actor, objectIR
 	c, err := s.store.GetCommunity(ctx, *p.CommunityID)
 	if err != nil {
 		return storeErr(err, "community")
+	}
+	if err := s.refuseBanned(ctx, c, actor); err != nil {
+		return err
 	}
 	if p.Audience != models.AudiencePublic {
 		// Members only: IsInsider would also let in the instance actor of

@@ -39,9 +39,12 @@ type Service struct {
 	received groupCommit
 	// receiving paces processing against the inbox's load (receiving.go).
 	receiving *receivingGauge
-	// blocked is this process's copy of the blocked servers
+	// blocked is this process's copy of the blocked servers' hosts
 	// (domain_blocks.go).
-	blocked blockList
+	blocked *refreshed[map[string]struct{}]
+	// bans is this process's copy of the communities' bans
+	// (membership_ban.go).
+	bans *refreshed[map[store.MemberBan]struct{}]
 }
 
 // New builds the service.
@@ -54,6 +57,8 @@ func New(d Deps) *Service {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.blocked = &refreshed[map[string]struct{}]{every: BlockListRefresh, read: s.readBlocked}
+	s.bans = &refreshed[map[store.MemberBan]struct{}]{every: BanListRefresh, read: s.readBans}
 	return s
 }
 

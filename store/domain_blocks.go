@@ -3,19 +3,26 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/practica-social/practica/models"
 )
 
 // hostMatch is the condition "column names host or one of its subdomains,
-// with or without a port" (actors and deliveries keep "host:port" when a
-// server runs on an unusual port). host is validated by the service (a
+// with or without a port or a final dot" (actors and deliveries keep
+// "host:port" when a server runs on an unusual port, and a URL may spell
+// the host "spam.example."). host is validated by the service (a
 // lower-case name of letters, digits, dots and dashes), so it holds no
 // LIKE wildcard.
 func hostMatch(column, host string) (string, []any) {
-	return fmt.Sprintf("(%[1]s = ? OR %[1]s LIKE ? OR %[1]s LIKE ? OR %[1]s LIKE ?)", column),
-		[]any{host, "%." + host, host + ":%", "%." + host + ":%"}
+	var conds []string
+	var args []any
+	for _, h := range []string{host, host + "."} {
+		conds = append(conds, column+" = ?", column+" LIKE ?", column+" LIKE ?", column+" LIKE ?")
+		args = append(args, h, "%."+h, h+":%", "%."+h+":%")
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
 }
 
 // CreateDomainBlock inserts a block. ErrConflict when the host is blocked

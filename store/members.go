@@ -20,7 +20,7 @@ func (s *Store) PutMember(ctx context.Context, m *models.Member) error {
 		case err == nil:
 			m.ID = existing.ID
 			m.CreatedAt = existing.CreatedAt
-			fields := []any{"role", "state", "follow_iri", "updated_at"}
+			fields := []any{"role", "state", "follow_iri", "ban_reason", "updated_at"}
 			if existing.State == models.MemberRejected && m.State != models.MemberRejected {
 				// A new request after a refusal or a removal: it dates
 				// from now, and so does the membership it may become.

@@ -40,6 +40,7 @@ func migrations() []migration {
 		{Version: 8, Name: "reports", Up: migrateReports},
 		{Version: 9, Name: "one_open_report", Up: migrateOneOpenReport},
 		{Version: 10, Name: "domain_blocks", Up: migrateDomainBlocks},
+		{Version: 11, Name: "member_bans", Up: migrateMemberBans},
 	}
 }
 

@@ -22,3 +22,17 @@ func (p *Processor) moderatorsChange(_ context.Context, _ *models.Actor, act *ac
 	}
 	return refuse("activity type %q is not supported with target %q", act.Type, act.Target)
 }
+
+// communityBan handles a Block (or, undone, its Undo) that a community
+// local people follow announces: a moderator's ban of someone from it,
+// Lemmy's form, with the community as target. It is taken from an actor
+// of the community's own server, and nothing is kept: the community
+// enforces its bans itself. Any other Block (a person blocking someone,
+// a ban from a community we do not follow; a ban in one of ours, which
+// the receiver answers 403) is refused.
+func (p *Processor) communityBan(act *activitystreams.Activity, via *models.Community) error {
+	if via != nil && via.Actor != nil && act.Target == via.Actor.IRI && sameHost(act.Actor, via.Actor.IRI) {
+		return nil
+	}
+	return refuse("activity type %q is not supported with target %q", act.Type, act.Target)
+}

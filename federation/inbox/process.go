@@ -254,6 +254,8 @@ func (p *Processor) handle(ctx context.Context, actor *models.Actor, act *activi
 		return p.flag(ctx, actor, act)
 	case "Add", "Remove":
 		return p.moderatorsChange(ctx, actor, act, via)
+	case "Block":
+		return p.communityBan(act, via)
 	default:
 		return refuse("activity type %q is not supported", act.Type)
 	}

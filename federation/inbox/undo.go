@@ -8,8 +8,9 @@ import (
 	"github.com/practica-social/practica/models"
 )
 
-// undo handles Undo of a Follow (leaving a community), of a Like, or of an
-// Announce (nothing to do). The undone activity must be the actor's own.
+// undo handles Undo of a Follow (leaving a community), of a Like, of an
+// Announce (nothing to do), or of a followed community's ban (see
+// communityBan). The undone activity must be the actor's own.
 func (p *Processor) undo(ctx context.Context, actor *models.Actor, act *activitystreams.Activity, raw []byte, via *models.Community) error {
 	inner, ok := act.Object.(map[string]any)
 	if !ok {
@@ -33,6 +34,11 @@ func (p *Processor) undo(ctx context.Context, actor *models.Actor, act *activity
 		return p.svc.ReceiveUndoLike(ctx, actor, undone.ObjectIRI, act.ID, string(rawOf(raw, act)))
 	case "Announce", "Dislike":
 		return nil
+	case "Block":
+		if p.communityBan(undone, via) == nil {
+			return nil
+		}
+		return refuse("Undo of %q is not supported", undone.Type)
 	default:
 		return refuse("Undo of %q is not supported", undone.Type)
 	}

@@ -31,6 +31,12 @@ type Key struct {
 // Key returns the key keyID and its owner: from memory, else from the
 // database, else fetched from its origin (see ActorByKeyID).
 func (r *Resolver) Key(ctx context.Context, keyID string) (*Key, error) {
+	// A blocked server's keys vouch for nothing: its signed GETs are
+	// anonymous ones, whatever it still holds (a membership written by a
+	// process that had not yet seen the block).
+	if host, err := HostOf(keyID); err == nil && r.svc.HostBlocked(ctx, host) {
+		return nil, &service.Error{Kind: service.KindForbidden, Message: "this server does not federate with " + host}
+	}
 	if e, ok := r.keys.get(keyID, r.now()); ok {
 		owner := e.owner
 		return &Key{ID: keyID, Owner: &owner, Public: e.pub}, nil
