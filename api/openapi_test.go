@@ -147,12 +147,14 @@ func TestOpenAPISchemasMatchTheTypes(t *testing.T) {
 		"TokenPage": api.Page[api.Token]{}, "Report": api.Report{}, "ReportPage": api.Page[api.Report]{},
 		"BlockedServer": api.BlockedServer{}, "BlockedServerPage": api.Page[api.BlockedServer]{},
 		"ServerBlocked": api.ServerBlocked{}, "BlockEnded": api.BlockEnded{},
+		"Ban": api.Ban{}, "BanPage": api.Page[api.Ban]{},
 	}
 	requests := map[string]any{
 		"CreateCommunityRequest": api.CreateCommunityRequest{}, "UpdateCommunityRequest": api.UpdateCommunityRequest{},
 		"CreateThreadRequest": api.CreateThreadRequest{}, "ReplyRequest": api.ReplyRequest{}, "EditPostRequest": api.EditPostRequest{},
 		"SetMemberRoleRequest": api.SetMemberRoleRequest{}, "RemovePostRequest": api.RemovePostRequest{},
 		"ReportPostRequest": api.ReportPostRequest{}, "BlockServerRequest": api.BlockServerRequest{},
+		"BanRequest": api.BanRequest{},
 	}
 	check := func(name string, v any, response bool) {
 		s, ok := doc.Components.Schemas[name]

@@ -126,6 +126,28 @@ type SetMemberRoleRequest struct {
 	Role string `json:"role"`
 }
 
+// Ban is someone banned from a community by its moderators: a former
+// member, or a stranger who posted to it without joining.
+type Ban struct {
+	Actor Actor `json:"actor"`
+	// Origin is local for people of this server, remote otherwise.
+	Origin string `json:"origin"`
+	// Reason is the moderator's, sent with the ban to the person's server
+	// and to the members' servers; it may be empty.
+	Reason   string    `json:"reason"`
+	BannedAt time.Time `json:"banned_at"`
+}
+
+// BanRequest is the body of POST /communities/{handle}/bans.
+type BanRequest struct {
+	// Member is the person's handle ("name" or "name@host" for people of
+	// this server, "name@host" for others); a stranger of another server
+	// who never joined is named by the iri of their actor.
+	Member *string `json:"member"`
+	// Reason may be empty.
+	Reason string `json:"reason"`
+}
+
 // Post is a thread's first post or a reply.
 type Post struct {
 	ID  string `json:"id"`
@@ -362,6 +384,15 @@ func MembershipRequestToAPI(m *models.Member) MembershipRequest {
 		origin = "local"
 	}
 	return MembershipRequest{Actor: ActorToAPI(m.Actor), Origin: origin, RequestedAt: m.CreatedAt}
+}
+
+// BanToAPI is one ban.
+func BanToAPI(m *models.Member) Ban {
+	origin := "remote"
+	if m.Actor != nil && m.Actor.Local {
+		origin = "local"
+	}
+	return Ban{Actor: ActorToAPI(m.Actor), Origin: origin, Reason: m.BanReason, BannedAt: m.UpdatedAt}
 }
 
 // PostToAPI is a post the caller may see (the service decided), in the

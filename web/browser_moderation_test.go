@@ -13,7 +13,9 @@ import (
 
 // TestBrowserReportAndRemove: in a real browser a member reports a post
 // from its thread; the owner follows the Reports badge, removes the post
-// from the report with a reason, and marks the report resolved.
+// from the report with a reason, banning its author too (who then shows
+// in the Banned section of the members page, no longer a member), and
+// marks the report resolved.
 func TestBrowserReportAndRemove(t *testing.T) {
 	t.Parallel()
 	n := testrig.NewNetwork()
@@ -50,9 +52,16 @@ func TestBrowserReportAndRemove(t *testing.T) {
 	b.screenshot("reports")
 	b.submit("open the removal page", `.report-list a[href="/posts/`+itoa(thread.ID)+`/remove"]`, `#reason`)
 	b.do("give a reason", chromedp.SendKeys(chromedp.ID("reason"), "Advertising"))
+	b.do("ban the author too", chromedp.Click(chromedp.ID("ban")))
 	b.submit("remove the thread", `main form button.danger`, `#threads-h`)
 	if got := b.text("main"); strings.Contains(got, "Cheap seeds") {
 		t.Fatalf("the community page still lists the removed thread: %s", got)
+	}
+	b.open(a.BaseURL + "/c/garden/members")
+	b.wantText("#banned", "@pete@org-a.test")
+	b.wantText("#banned", "Advertising")
+	if got := b.text("table"); strings.Contains(got, "pete") {
+		t.Fatalf("the banned author is still listed as a member: %s", got)
 	}
 	b.open(a.BaseURL + "/c/garden/reports")
 	b.wantText(".report-list", "A post since removed.")

@@ -10,11 +10,13 @@ import (
 
 // membersView is the members page's data.
 type membersView struct {
-	Community  *models.Community
-	Page       service.Page[models.Member]
-	Rows       []memberRow
-	Visible    bool
-	Pending    []models.Member
+	Community *models.Community
+	Page      service.Page[models.Member]
+	Rows      []memberRow
+	Visible   bool
+	Pending   []models.Member
+	// Bans are shown to moderators only, newest first.
+	Bans       []models.Member
 	Membership service.Membership
 }
 
@@ -25,8 +27,8 @@ type memberRow struct {
 }
 
 // MembersPage lists a community's members with their roles and where they
-// come from, and — for moderators — the requests waiting for a decision
-// and what they may do to each member.
+// come from, and — for moderators — the requests waiting for a decision,
+// what they may do to each member, and the bans.
 func (h *Handlers) MembersPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	cm, err := h.svc.CommunityByHandle(ctx, c.Param("name"))
@@ -51,6 +53,9 @@ func (h *Handlers) MembersPage(c echo.Context) error {
 	}
 	if v.Membership.Moderates() {
 		if v.Pending, err = h.svc.PendingMembers(ctx, cm, me.ActorID); err != nil {
+			return err
+		}
+		if v.Bans, err = h.svc.Bans(ctx, cm, me.ActorID); err != nil {
 			return err
 		}
 	}
@@ -137,4 +142,64 @@ func (h *Handlers) RemoveMember(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members")
+}
+
+// banMemberView is the ban confirmation page's data.
+type banMemberView struct {
+	Community *models.Community
+	Member    *models.Member
+	Reason    string
+	Error     string
+}
+
+// BanMemberForm asks a moderator for the reason of a ban, and to confirm
+// it. ActionsOn allows a ban exactly where it allows a removal, so the
+// removal's lookup shows only bans BanMember would make.
+func (h *Handlers) BanMemberForm(c echo.Context) error {
+	me, cm, actorID, err := h.memberAction(c)
+	if cm == nil {
+		return err
+	}
+	m, err := h.svc.MemberToRemove(c.Request().Context(), cm, me, actorID)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "member_ban", "Ban a member", banMemberView{Community: cm, Member: m})
+}
+
+// BanMember bans a member with the reason given; moderators only. A
+// reason too long is shown on the form again; a ban made meanwhile by
+// another moderator leaves no form to show, only its message.
+func (h *Handlers) BanMember(c echo.Context) error {
+	me, cm, actorID, err := h.memberAction(c)
+	if cm == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	reason := c.FormValue("reason")
+	if err := h.svc.BanMember(ctx, cm, me, actorID, reason); err != nil {
+		msg, status, ok := formProblem(err)
+		if !ok {
+			return err
+		}
+		m, lookErr := h.svc.MemberToRemove(ctx, cm, me, actorID)
+		if lookErr != nil {
+			return err
+		}
+		return h.render(c, status, "member_ban", "Ban a member", banMemberView{Community: cm, Member: m, Reason: reason, Error: msg})
+	}
+	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members#banned")
+}
+
+// UnbanMember lifts a ban; moderators only. The person may then ask to
+// join again.
+func (h *Handlers) UnbanMember(c echo.Context) error {
+	me, cm, actorID, err := h.memberAction(c)
+	if cm == nil {
+		return err
+	}
+	if err := h.svc.UnbanMember(c.Request().Context(), cm, me, actorID); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, communityPath(cm.Actor)+"/members#banned")
 }

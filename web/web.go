@@ -216,6 +216,9 @@ func (h *Handlers) Register(e *echo.Echo) {
 	e.POST("/c/:name/members/:actor/role", h.SetMemberRole, h.CSRF)
 	e.GET("/c/:name/members/:actor/remove", h.RemoveMemberForm)
 	e.POST("/c/:name/members/:actor/remove", h.RemoveMember, h.CSRF)
+	e.GET("/c/:name/members/:actor/ban", h.BanMemberForm)
+	e.POST("/c/:name/members/:actor/ban", h.BanMember, h.CSRF)
+	e.POST("/c/:name/members/:actor/unban", h.UnbanMember, h.CSRF)
 
 	e.GET("/c/:name/new", h.NewThreadForm)
 	e.POST("/c/:name/new", h.CreateThread, h.CSRF)
