@@ -85,46 +85,12 @@ func (h *Handlers) UnbanMember(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// banTarget finds the actor ref names for a ban of cm. Every ref goes to
-// MemberByHandle first, which refuses non-moderators before anything is
-// looked up and finds by handle anyone holding a membership in any state
-// (an iri finds nobody there); then a handle may name a person of this
-// server who never joined. A stranger of another server holds no
-// membership, and the service finds remote actors by handle only through
-// one, so they are named by their actor's iri (their post's author.iri).
+// banTarget finds the actor ref (a handle or an actor id) names for a
+// ban of cm: anyone known here, member or not (service.BanCandidate).
 func (h *Handlers) banTarget(ctx context.Context, cm *models.Community, moderatorID int64, ref string) (int64, error) {
-	ref = strings.TrimSpace(ref)
-	m, err := h.svc.MemberByHandle(ctx, cm, moderatorID, ref)
-	if err == nil {
-		return m.ActorID, nil
-	}
-	if service.KindOf(err) != service.KindNotFound {
+	a, err := h.svc.BanCandidate(ctx, cm, moderatorID, ref)
+	if err != nil {
 		return 0, err
-	}
-	var a *models.Actor
-	var lookErr error
-	if strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://") {
-		a, lookErr = h.svc.ActorByIRI(ctx, ref)
-	} else if name, ok := h.localName(ref); ok {
-		a, lookErr = h.svc.LocalPerson(ctx, name)
-	} else {
-		return 0, err
-	}
-	if lookErr != nil {
-		if service.KindOf(lookErr) == service.KindNotFound {
-			return 0, err
-		}
-		return 0, lookErr
 	}
 	return a.ID, nil
-}
-
-// localName returns the user name of a handle of this server: "name",
-// "@name" or "name@this-host".
-func (h *Handlers) localName(handle string) (string, bool) {
-	name, host, remote := strings.Cut(strings.ToLower(strings.TrimPrefix(handle, "@")), "@")
-	if name == "" || remote && host != h.svc.URLs().Host() {
-		return "", false
-	}
-	return name, true
 }

@@ -141,8 +141,8 @@ type Ban struct {
 // BanRequest is the body of POST /communities/{handle}/bans.
 type BanRequest struct {
 	// Member is the person's handle ("name" or "name@host" for people of
-	// this server, "name@host" for others); a stranger of another server
-	// who never joined is named by the iri of their actor.
+	// this server, "name@host" for others) or the iri of their actor:
+	// anyone this server knows, member or not.
 	Member *string `json:"member"`
 	// Reason may be empty.
 	Reason string `json:"reason"`

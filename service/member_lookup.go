@@ -53,6 +53,20 @@ func (s *Service) MemberByHandle(ctx context.Context, c *models.Community, moder
 // Someone who is not a member is "not found"; a member the moderator may
 // not remove (an owner, a fellow moderator, themselves) is forbidden.
 func (s *Service) MemberToRemove(ctx context.Context, c *models.Community, moderatorID, actorID int64) (*models.Member, error) {
+	return s.memberToActOn(ctx, c, moderatorID, actorID, func(a MemberActions) bool { return a.Remove },
+		"you may not remove this member: owners stay, only an owner removes a moderator, and leaving is how one goes oneself")
+}
+
+// MemberToBan is MemberToRemove for the ban confirmation page: a member
+// moderatorID may ban (ActionsOn), with its actor.
+func (s *Service) MemberToBan(ctx context.Context, c *models.Community, moderatorID, actorID int64) (*models.Member, error) {
+	return s.memberToActOn(ctx, c, moderatorID, actorID, func(a MemberActions) bool { return a.Ban },
+		"you may not ban this member: owners cannot be banned, only an owner bans a moderator, and nobody bans themselves")
+}
+
+// memberToActOn finds an accepted member of c that moderatorID may act on
+// as may says, or refuses with refusal.
+func (s *Service) memberToActOn(ctx context.Context, c *models.Community, moderatorID, actorID int64, may func(MemberActions) bool, refusal string) (*models.Member, error) {
 	if !c.Local {
 		return nil, NotFound("community")
 	}
@@ -73,8 +87,8 @@ func (s *Service) MemberToRemove(ctx context.Context, c *models.Community, moder
 	if err != nil {
 		return nil, err
 	}
-	if !ActionsOn(moderatorID, vm, m).Remove {
-		return nil, Forbidden("you may not remove this member: owners stay, only an owner removes a moderator, and leaving is how one goes oneself")
+	if !may(ActionsOn(moderatorID, vm, m)) {
+		return nil, Forbidden(refusal)
 	}
 	return m, nil
 }

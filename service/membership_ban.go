@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,7 +37,7 @@ func (s *Service) BanMember(ctx context.Context, c *models.Community, moderatorI
 	if !c.Local {
 		return NotFound("community")
 	}
-	reason = strings.TrimSpace(reason)
+	reason = cleanReason(reason)
 	if utf8.RuneCountInString(reason) > MaxBanReasonRunes {
 		return Invalid("the reason is too long (at most %d characters)", MaxBanReasonRunes)
 	}
@@ -49,17 +51,29 @@ func (s *Service) BanMember(ctx context.Context, c *models.Community, moderatorI
 	if err != nil {
 		return storeErr(err, "person")
 	}
-	if who.ID == c.ActorID {
-		return Invalid("a community cannot ban itself")
+	if who.Kind != models.KindPerson {
+		return Invalid("only people can be banned")
 	}
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+		ban := &models.Member{CommunityID: c.ID, ActorID: actorID, Role: models.RoleMember, State: models.MemberBanned, BanReason: reason}
 		mod, m, err := s.lockModeratorAndMember(ctx, c, moderatorID, actorID, "member")
 		if KindOf(err) == KindNotFound {
 			// A stranger: nothing of theirs to lock, the moderator still.
-			m = nil
-			mod, err = s.lockModerator(ctx, c, moderatorID)
-		}
-		if err != nil {
+			if mod, err = s.lockModerator(ctx, c, moderatorID); err != nil {
+				return err
+			}
+			// A Follow may have written their row since: the ban is
+			// inserted only where there is none, or judged on that row.
+			inserted, err := s.store.InsertMemberIfAbsent(ctx, ban)
+			if err != nil {
+				return storeErr(err, "ban")
+			}
+			if !inserted {
+				if m, err = s.store.LockMember(ctx, c.ID, actorID); err != nil {
+					return storeErr(err, "member")
+				}
+			}
+		} else if err != nil {
 			return err
 		}
 		if m != nil {
@@ -71,28 +85,25 @@ func (s *Service) BanMember(ctx context.Context, c *models.Community, moderatorI
 			case m.Role == models.RoleModerator && m.State == models.MemberAccepted && mod.Role != models.RoleOwner:
 				return Forbidden("only an owner may ban a moderator")
 			}
-		}
-		ban := &models.Member{CommunityID: c.ID, ActorID: actorID, Role: models.RoleMember, State: models.MemberBanned, BanReason: reason}
-		if m != nil {
 			ban.FollowIRI = m.FollowIRI
-		}
-		if err := s.store.PutMember(ctx, ban); err != nil {
-			return storeErr(err, "ban")
+			if err := s.store.PutMember(ctx, ban); err != nil {
+				return storeErr(err, "ban")
+			}
 		}
 		banner, err := s.store.GetActor(ctx, moderatorID)
 		if err != nil {
 			return storeErr(err, "moderator")
 		}
-		if m != nil && m.State == models.MemberAccepted {
-			if m.Role == models.RoleModerator {
-				if err := s.announceRoleChange(ctx, c, banner, who, models.RoleMember); err != nil {
-					return err
-				}
+		if m != nil && m.State == models.MemberAccepted && m.Role == models.RoleModerator {
+			if err := s.announceRoleChange(ctx, c, banner, who, models.RoleMember); err != nil {
+				return err
 			}
-			if !who.Local {
-				if err := s.answerFollow(ctx, c, who, m.FollowIRI, "Reject"); err != nil {
-					return err
-				}
+		}
+		if m != nil && (m.State == models.MemberAccepted || m.State == models.MemberPending) && !who.Local {
+			// A member's server stops counting them in; a request's
+			// server stops waiting for an answer no one will give.
+			if err := s.answerFollow(ctx, c, who, m.FollowIRI, "Reject"); err != nil {
+				return err
 			}
 		}
 		return s.publishBan(ctx, c, banner, who, s.banDoc(c, banner, who, reason))
@@ -105,8 +116,10 @@ func (s *Service) BanMember(ctx context.Context, c *models.Community, moderatorI
 }
 
 // UnbanMember lifts a ban: the person is a stranger again, who may join
-// (and must, to post in a members-only community). The moderator's
-// Undo{Block} goes where the Block went.
+// (and must, to post in a members-only community). The Undo{Block} is
+// sent as the moderator who banned, embedding their Block as sent, where
+// the Block went: Mastodon keeps a Block as "this moderator blocks this
+// person" and undoes only that one, whoever lifts the ban here.
 func (s *Service) UnbanMember(ctx context.Context, c *models.Community, moderatorID, actorID int64) error {
 	if !c.Local {
 		return NotFound("community")
@@ -129,20 +142,47 @@ func (s *Service) UnbanMember(ctx context.Context, c *models.Community, moderato
 		if err := s.store.DeleteMember(ctx, c.ID, actorID); err != nil {
 			return storeErr(err, "ban")
 		}
-		unbanner, err := s.store.GetActor(ctx, moderatorID)
+		banner, block, err := s.sentBlock(ctx, c, moderatorID, who, m.BanReason)
 		if err != nil {
-			return storeErr(err, "moderator")
+			return err
 		}
-		block := s.banDoc(c, unbanner, who, m.BanReason)
-		undo := activityDoc(s.urls.Activity(newID()), "Undo", unbanner.IRI, block, block["to"].([]string), block["cc"].([]string))
+		to, cc := []string{ASPublic}, []string{c.Actor.IRI}
+		if c.Visibility != models.VisibilityPublic {
+			to = []string{c.Actor.FollowersURL}
+		}
+		undo := activityDoc(s.urls.Activity(newID()), "Undo", banner.IRI, block, to, cc)
 		undo["audience"] = c.Actor.IRI
-		return s.publishBan(ctx, c, unbanner, who, undo)
+		return s.publishBan(ctx, c, banner, who, undo)
 	})
 	if err != nil {
 		return err
 	}
 	s.bans.reload(ctx, s.now())
 	return nil
+}
+
+// sentBlock returns the Block that banned who from c, as sent, with the
+// moderator who sent it; for a ban whose Block is not found, a new one by
+// moderatorID.
+func (s *Service) sentBlock(ctx context.Context, c *models.Community, moderatorID int64, who *models.Actor, reason string) (*models.Actor, any, error) {
+	if act, err := s.store.LatestCommunityActivity(ctx, c.ID, "Block", who.IRI); err == nil {
+		if banner, err := s.store.GetActor(ctx, act.ActorID); err == nil {
+			return banner, json.RawMessage(act.JSON), nil
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, nil, storeErr(err, "ban")
+	}
+	banner, err := s.store.GetActor(ctx, moderatorID)
+	if err != nil {
+		return nil, nil, storeErr(err, "moderator")
+	}
+	return banner, s.banDoc(c, banner, who, reason), nil
+}
+
+// cleanReason trims a moderator's reason and drops what no database
+// column takes (NUL, invalid UTF-8).
+func cleanReason(reason string) string {
+	return strings.TrimSpace(strings.ToValidUTF8(strings.ReplaceAll(reason, "\x00", ""), ""))
 }
 
 // Bans lists a community's bans, newest first, with the banned people;
@@ -234,4 +274,44 @@ func (s *Service) publishBan(ctx context.Context, c *models.Community, moderator
 		return err
 	}
 	return s.redistribute(ctx, c, act, "")
+}
+
+// BanCandidate finds whom a moderator of c names for a ban: by handle
+// ("bob", "bob@org-b.example") or by actor id, anyone this server knows,
+// member or not, since a stranger posting by mention is who most needs
+// banning. Moderators only; NotFound("member") when nobody matches.
+func (s *Service) BanCandidate(ctx context.Context, c *models.Community, moderatorID int64, ref string) (*models.Actor, error) {
+	if !c.Local {
+		return nil, NotFound("community")
+	}
+	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
+		return nil, err
+	}
+	ref = strings.TrimSpace(ref)
+	if strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://") {
+		a, err := s.store.GetActorByIRI(ctx, ref)
+		if err != nil {
+			return nil, storeErr(err, "member")
+		}
+		return a, nil
+	}
+	handle := strings.ToLower(strings.TrimPrefix(ref, "@"))
+	name, host, ok := strings.Cut(handle, "@")
+	if !ok {
+		host = s.urls.Host()
+	}
+	if name == "" || host == "" {
+		return nil, Invalid("member: give a handle such as name@host")
+	}
+	actors, err := s.store.FindActorsByHandle(ctx, name, host)
+	if err != nil {
+		return nil, storeErr(err, "member")
+	}
+	// A person and a community may share a handle: the person is meant.
+	for i := range actors {
+		if actors[i].Kind == models.KindPerson {
+			return &actors[i], nil
+		}
+	}
+	return nil, NotFound("member")
 }

@@ -1,7 +1,9 @@
 package service_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/practica-social/practica/models"
 	"github.com/practica-social/practica/service"
@@ -196,5 +198,158 @@ func TestBanMember(t *testing.T) {
 	}
 	if err := post(bob, "4"); err != nil {
 		t.Fatalf("bob's post after the unban: %v", err)
+	}
+}
+
+// TestABanOutlivesItsPersonAndTheirServer: a banned person whose server
+// says they are gone, or whose server an admin blocks and unblocks, is
+// still banned: both end memberships, and neither may end a ban, or a
+// spammer would be free again the day their actor is fetched anew.
+func TestABanOutlivesItsPersonAndTheirServer(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin()
+	owner := f.person("owner")
+	c := f.community("garden", owner, models.VisibilityPublic, models.JoinOpen)
+	bob := f.remote("org-b.test", "bob")
+	if err := f.svc.BanMember(f.ctx, c, owner.ID, bob.ID, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.MarkActorGone(f.ctx, bob.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := f.store.GetMember(f.ctx, c.ID, bob.ID); err != nil || m.State != models.MemberBanned {
+		t.Fatalf("after bob's actor went: %+v, %v; want still banned", m, err)
+	}
+	out, err := f.svc.BlockServer(f.ctx, admin.ID, "org-b.test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Members != 0 {
+		t.Fatalf("the block counted %d memberships ended; bob's ban is none", out.Members)
+	}
+	if err := f.svc.UnblockServer(f.ctx, admin.ID, "org-b.test"); err != nil {
+		t.Fatal(err)
+	}
+	if !f.svc.Banned(f.ctx, c.ID, bob.ID) {
+		t.Fatal("bob is no longer banned after his server was blocked and unblocked")
+	}
+}
+
+// TestABannedAuthorCannotEdit: editing a post puts it out again, so a
+// banned author may not, from here or from their server; deleting it
+// stays allowed.
+func TestABannedAuthorCannotEdit(t *testing.T) {
+	f := newFixture(t)
+	owner := f.person("owner")
+	c := f.community("garden", owner, models.VisibilityPublic, models.JoinOpen)
+	lou := f.person("lou")
+	if _, err := f.svc.Join(f.ctx, lou.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	mine := f.post(lou, c, "Mine", nil)
+	bob := f.remote("org-b.test", "bob")
+	rp := service.RemotePost{ActivityIRI: bob.IRI + "/act/1", ActivityType: "Create", ActivityJSON: `{}`,
+		IRI: bob.IRI + "/notes/1", Type: "Note", ContentHTML: "<p>hi</p>", Public: true}
+	if _, err := f.svc.ReceivePost(f.ctx, c, bob, rp); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []*models.Actor{lou, bob} {
+		if err := f.svc.BanMember(f.ctx, c, owner.ID, who.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.EditPost(f.ctx, lou.ID, mine.ID, "Mine", "now with spam"); service.KindOf(err) != service.KindForbidden {
+		t.Fatalf("a banned local author's edit: %v, want forbidden", err)
+	}
+	edit := rp
+	edit.ActivityIRI, edit.ActivityType, edit.ContentHTML = bob.IRI+"/act/2", "Update", "<p>spam</p>"
+	if err := f.svc.ReceiveUpdate(f.ctx, bob, edit); service.KindOf(err) != service.KindForbidden {
+		t.Fatalf("a banned remote author's edit: %v, want forbidden", err)
+	}
+	if err := f.svc.DeletePost(f.ctx, lou.ID, mine.ID); err != nil {
+		t.Fatalf("a banned author deleting their post: %v", err)
+	}
+}
+
+// TestAnUnbanUndoesTheBlockAsSent: another moderator lifts the ban; the
+// Undo is the banning moderator's, embedding their Block as sent, as
+// Mastodon matches an Undo{Block} to the Block of the same actor. A
+// pending request is answered Reject when its author is banned.
+func TestAnUnbanUndoesTheBlockAsSent(t *testing.T) {
+	f := newFixture(t)
+	owner := f.person("owner")
+	c := f.community("guild", owner, models.VisibilityPublic, models.JoinApproval)
+	mod := f.person("mod")
+	if _, err := f.svc.Join(f.ctx, mod.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.DecideMember(f.ctx, c, owner.ID, mod.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetMemberRole(f.ctx, c, owner.ID, mod.ID, models.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	bob := f.remote("org-b.test", "bob")
+	if state, err := f.svc.ReceiveFollow(f.ctx, c, bob, bob.IRI+"#ask"); err != nil || state != models.MemberPending {
+		t.Fatalf("bob's request: %q, %v", state, err)
+	}
+	f.published()
+	if err := f.svc.BanMember(f.ctx, c, mod.ID, bob.ID, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	acts := f.published()
+	// No remote member: nothing to announce to.
+	if len(acts) != 2 || acts[0]["type"] != "Reject" || acts[1]["type"] != "Block" {
+		t.Fatalf("banning bob, who asked to join, published %v; want Reject, Block", acts)
+	}
+	if follow, _ := acts[0]["object"].(map[string]any); follow["id"] != bob.IRI+"#ask" {
+		t.Fatalf("Reject of %v, want bob's request", acts[0]["object"])
+	}
+	block := acts[1]
+	if err := f.svc.UnbanMember(f.ctx, c, owner.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	acts = f.published()
+	if len(acts) != 1 || acts[0]["type"] != "Undo" {
+		t.Fatalf("the unban published %v", acts)
+	}
+	inner, _ := acts[0]["object"].(map[string]any)
+	if acts[0]["actor"] != mod.IRI || inner["id"] != block["id"] || inner["actor"] != mod.IRI {
+		t.Fatalf("Undo by %v of %v; want mod's Undo of their Block %v", acts[0]["actor"], inner["id"], block["id"])
+	}
+}
+
+// TestBanningAStrangerWhoJustJoined: a stranger's Follow commits while a
+// moderator's ban of them, having found no membership, is on its way: the
+// ban must judge the membership now there (and reject the Follow), not
+// write over it as if there were none.
+func TestBanningAStrangerWhoJustJoined(t *testing.T) {
+	var c *models.Community
+	var owner, bob *models.Actor
+	// The ban's reads of members: the moderator before its transaction,
+	// the moderator's lock, then bob's lock, which finds nothing: pause there.
+	f, errBan, errFollow := interleaved(t, 3, func(f *fixture) {
+		owner = f.person("owner")
+		c = f.community("garden", owner, models.VisibilityPublic, models.JoinOpen)
+		bob = f.remote("org-b.test", "bob")
+	}, func(f *fixture) error {
+		return f.svc.BanMember(f.ctx, c, owner.ID, bob.ID, "spam")
+	}, func(f *fixture) error {
+		_, err := f.svc.ReceiveFollow(f.ctx, c, bob, bob.IRI+"#join")
+		return err
+	})
+	if errBan != nil || errFollow != nil {
+		t.Fatalf("ban: %v; follow: %v", errBan, errFollow)
+	}
+	m, err := f.store.GetMember(f.ctx, c.ID, bob.ID)
+	if err != nil || m.State != models.MemberBanned || m.FollowIRI != bob.IRI+"#join" {
+		t.Fatalf("bob: %+v, %v; want banned, his Follow kept", m, err)
+	}
+	var types []string
+	for _, a := range f.published() {
+		types = append(types, a["type"].(string))
+	}
+	if strings.Join(types, " ") != "Accept Reject Block" {
+		t.Fatalf("published %v; want the Follow's Accept, then the ban's Reject and Block", types)
 	}
 }

@@ -178,6 +178,9 @@ func (s *Service) EditPost(ctx context.Context, actorID, postID int64, title, bo
 	if err != nil {
 		return nil, err
 	}
+	if err := s.refuseBanned(ctx, c, author); err != nil {
+		return nil, err // deleting stays allowed; editing would post again
+	}
 	body = strings.TrimSpace(body)
 	if body == "" {
 		return nil, Invalid("the post needs a body")

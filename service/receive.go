@@ -270,6 +270,9 @@ func (s *Service) ReceiveUpdate(ctx context.Context, author *models.Actor, rp Re
 	if err != nil {
 		return storeErr(err, "community")
 	}
+	if err := s.refuseBanned(ctx, c, author); err != nil {
+		return err // an edit would put the banned person's words out again
+	}
 	now := s.now().UTC()
 	p.Content, p.Source, p.Sensitive, p.EditedAt = content.Sanitize(rp.ContentHTML), truncateRunes(rp.Source, maxBodyLen), rp.Sensitive, &now
 	if p.ThreadID == nil {

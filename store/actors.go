@@ -125,13 +125,14 @@ func (s *Store) CountLocalActors(ctx context.Context, kind string) (int64, error
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // MarkActorGone records that a remote actor was deleted or answered 410,
-// and ends its memberships and follows.
+// and ends its memberships and follows. Bans stay: an actor that comes
+// back (a new fetch clears GoneAt) is still banned.
 func (s *Store) MarkActorGone(ctx context.Context, id int64, at time.Time) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.conn(ctx).Model(&models.Actor{ID: id}).Where("local = ?", false).Update("gone_at", at).Error; err != nil {
 			return translate(err, fmt.Sprintf("mark actor %d gone", id))
 		}
-		if err := s.conn(ctx).Where("actor_id = ?", id).Delete(&models.Member{}).Error; err != nil {
+		if err := s.conn(ctx).Where("actor_id = ? AND state <> ?", id, models.MemberBanned).Delete(&models.Member{}).Error; err != nil {
 			return translate(err, "delete memberships of gone actor")
 		}
 		return translate(s.conn(ctx).Where("target_actor_id = ?", id).Delete(&models.Follow{}).Error, "delete follows of gone actor")

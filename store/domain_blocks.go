@@ -63,12 +63,14 @@ type HostRelationsEnded struct {
 // EndRelationsWithHost deletes the memberships and follows that tie
 // remote actors of host (or its subdomains) to anything here, so that no
 // fan-out addresses them any more. Nothing is sent: the host is blocked.
+// Bans of its people stay, so that an unblock does not lift them.
 func (s *Store) EndRelationsWithHost(ctx context.Context, host string) (HostRelationsEnded, error) {
 	var out HostRelationsEnded
 	cond, args := hostMatch("host", host)
 	theirs := s.conn(ctx).Model(&models.Actor{}).Select("id").Where("local = ?", false).Where(cond, args...)
 	res := s.conn(ctx).Where("actor_id IN (?) OR community_id IN (?)", theirs,
 		s.conn(ctx).Model(&models.Community{}).Select("id").Where("actor_id IN (?)", theirs)).
+		Where("state <> ?", models.MemberBanned).
 		Delete(&models.Member{})
 	if res.Error != nil {
 		return out, translate(res.Error, "end memberships with "+host)

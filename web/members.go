@@ -153,14 +153,13 @@ type banMemberView struct {
 }
 
 // BanMemberForm asks a moderator for the reason of a ban, and to confirm
-// it. ActionsOn allows a ban exactly where it allows a removal, so the
-// removal's lookup shows only bans BanMember would make.
+// it; it shows only bans BanMember would make.
 func (h *Handlers) BanMemberForm(c echo.Context) error {
 	me, cm, actorID, err := h.memberAction(c)
 	if cm == nil {
 		return err
 	}
-	m, err := h.svc.MemberToRemove(c.Request().Context(), cm, me, actorID)
+	m, err := h.svc.MemberToBan(c.Request().Context(), cm, me, actorID)
 	if err != nil {
 		return err
 	}
@@ -182,7 +181,7 @@ func (h *Handlers) BanMember(c echo.Context) error {
 		if !ok {
 			return err
 		}
-		m, lookErr := h.svc.MemberToRemove(ctx, cm, me, actorID)
+		m, lookErr := h.svc.MemberToBan(ctx, cm, me, actorID)
 		if lookErr != nil {
 			return err
 		}

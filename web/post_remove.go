@@ -125,8 +125,9 @@ func (h *Handlers) removePostView(ctx context.Context, me int64, cm *models.Comm
 // whether the post went.
 func removedButNotBanned(err error) error {
 	var se *service.Error
-	if !errors.As(err, &se) || se.Kind == service.KindInternal {
-		return err
+	if !errors.As(err, &se) || se.Kind == service.KindInternal || se.Message == "" {
+		// The cause stays in the log; the moderator learns what stands.
+		return &service.Error{Kind: service.KindUnavailable, Message: "the post is removed, but banning its author failed; try again from the members page", Err: err}
 	}
 	return &service.Error{Kind: se.Kind, Message: "the post is removed, but its author is not banned: " + se.Message, Err: err}
 }
