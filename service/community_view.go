@@ -23,8 +23,8 @@ func (s *Service) CommunityByHandle(ctx context.Context, handle string) (*models
 
 // Membership is where a person stands with a community.
 type Membership struct {
-	// State is "" (not a member), pending, accepted or rejected. For a
-	// remote community it is the state of the person's Follow.
+	// State is "" (not a member), pending, accepted, rejected or banned.
+	// For a remote community it is the state of the person's Follow.
 	State string
 	Role  models.Role
 }

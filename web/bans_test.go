@@ -92,7 +92,9 @@ func TestModeratorsBanAndUnbanFromTheMembersPage(t *testing.T) {
 
 	qb := s.browser()
 	qb.login("quinn", "password-quinn")
-	qb.get("/c/guild")
+	p = qb.get("/c/guild")
+	wantBody(t, "the community page of a banned member", p, "You are banned from this community")
+	wantNoBody(t, "the community page of a banned member", p, `action="/c/guild/join"`)
 	wantStatus(t, "a banned member joins again", qb.post("/c/guild/join", nil), http.StatusForbidden)
 
 	// The owner lifts the ban; quinn may join again.
