@@ -55,7 +55,7 @@ func (s *Service) BlockServer(ctx context.Context, adminID int64, host, reason s
 	if err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
+	reason = cleanReason(reason)
 	if utf8.RuneCountInString(reason) > MaxBlockReasonRunes {
 		return nil, Invalid("the reason is too long (at most %d characters)", MaxBlockReasonRunes)
 	}

@@ -101,7 +101,7 @@ func TestBlockServerEndsItsRelations(t *testing.T) {
 		t.Fatal("blocked before any block")
 	}
 
-	out, err := f.svc.BlockServer(f.ctx, admin.ID, "https://Spam.Example/about", "  sells things  ")
+	out, err := f.svc.BlockServer(f.ctx, admin.ID, "https://Spam.Example/about", "  sells\x00 things  ")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,9 @@ const BanListRefresh = 5 * time.Second
 // decision: a member, or anyone else, such as a stranger posting to a
 // public community by mentioning it (removing a member does not stop
 // that, since a public community takes posts from anyone). A banned
-// person may not post, reply or like in the community, and their requests
-// to join are refused, until a moderator unbans them.
+// person may not post, reply, edit or like in the community, and their
+// requests to join are refused, until a moderator unbans them; they may
+// still delete their posts.
 //
 // A member's membership ends as with RemoveMember (a remote member is sent
 // Reject{Follow}; a moderator is announced as dismissed). The moderator's
@@ -179,8 +180,9 @@ func (s *Service) sentBlock(ctx context.Context, c *models.Community, moderatorI
 	return banner, s.banDoc(c, banner, who, reason), nil
 }
 
-// cleanReason trims a moderator's reason and drops what no database
-// column takes (NUL, invalid UTF-8).
+// cleanReason trims a moderator's or an admin's reason and drops what no
+// database column takes (NUL, invalid UTF-8): Postgres refuses a NUL in
+// text, which would turn a typing slip into a failed request.
 func cleanReason(reason string) string {
 	return strings.TrimSpace(strings.ToValidUTF8(strings.ReplaceAll(reason, "\x00", ""), ""))
 }

@@ -71,7 +71,7 @@ func TestBanMember(t *testing.T) {
 	}
 
 	// A moderator bans bob, a remote member.
-	if err := f.svc.BanMember(f.ctx, c, mod.ID, bob.ID, "  spam in every thread "); err != nil {
+	if err := f.svc.BanMember(f.ctx, c, mod.ID, bob.ID, "  spam in every\x00 thread "); err != nil {
 		t.Fatal(err)
 	}
 	acts := f.published()
