@@ -21,17 +21,9 @@ func (s *Service) MemberByHandle(ctx context.Context, c *models.Community, moder
 	if err := s.requireModerator(ctx, c, moderatorID); err != nil {
 		return nil, err
 	}
-	handle = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
-	name, host, ok := strings.Cut(handle, "@")
-	if !ok {
-		host = s.urls.Host()
-	}
-	if name == "" || host == "" {
-		return nil, Invalid("member: give a handle such as name@host")
-	}
-	actors, err := s.store.FindActorsByHandle(ctx, name, host)
+	actors, err := s.actorsByHandle(ctx, handle)
 	if err != nil {
-		return nil, storeErr(err, "member")
+		return nil, err
 	}
 	for i := range actors {
 		m, err := s.store.GetMember(ctx, c.ID, actors[i].ID)
@@ -45,6 +37,22 @@ func (s *Service) MemberByHandle(ctx context.Context, c *models.Community, moder
 		return m, nil
 	}
 	return nil, NotFound("member")
+}
+
+// actorsByHandle finds the actors a member handle names ("bob" on this
+// server, "bob@org-b.example" elsewhere, an "@" before it or not): a
+// person and a community may share one.
+func (s *Service) actorsByHandle(ctx context.Context, handle string) ([]models.Actor, error) {
+	handle = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
+	name, host, ok := strings.Cut(handle, "@")
+	if !ok {
+		host = s.urls.Host()
+	}
+	if name == "" || host == "" {
+		return nil, Invalid("member: give a handle such as name@host")
+	}
+	actors, err := s.store.FindActorsByHandle(ctx, name, host)
+	return actors, storeErr(err, "member")
 }
 
 // MemberToRemove returns the accepted member actorID of local community

@@ -297,17 +297,9 @@ func (s *Service) BanCandidate(ctx context.Context, c *models.Community, moderat
 		}
 		return a, nil
 	}
-	handle := strings.ToLower(strings.TrimPrefix(ref, "@"))
-	name, host, ok := strings.Cut(handle, "@")
-	if !ok {
-		host = s.urls.Host()
-	}
-	if name == "" || host == "" {
-		return nil, Invalid("member: give a handle such as name@host")
-	}
-	actors, err := s.store.FindActorsByHandle(ctx, name, host)
+	actors, err := s.actorsByHandle(ctx, ref)
 	if err != nil {
-		return nil, storeErr(err, "member")
+		return nil, err
 	}
 	// A person and a community may share a handle: the person is meant.
 	for i := range actors {
